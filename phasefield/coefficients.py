@@ -1,0 +1,168 @@
+r"""From the state to the coefficients of the discrete equations (solver units).
+
+Both backends (:mod:`phasefield.equations`, plain FiPy, and
+:mod:`phasefield.fast`, FiPy-built discretization refreshed in numpy) solve the
+same linear systems per step, built from :class:`StepCoefficients`:
+
+.. math::
+
+    \frac{\tau}{\Delta t}(\eta_i - \eta_i^{old}) = \nabla\cdot(\kappa_f\nabla\eta_i)
+        - \frac{\partial f_{loc}}{\partial\eta_i},\qquad \tau = 1/L(\eta)
+
+    \frac{c - c^{old}}{\Delta t} = \nabla\cdot(D_f\nabla c) - \nabla\cdot(D_f\nabla\hat c)
+
+The source :math:`F_i = s_i\eta_i = \partial f_{loc}/\partial\eta_i`
+(:func:`phasefield.free_energy.driving_coefficient`) is linearized about the
+start of the step (FiPy's tangent linearization, examples/phase/simple.py):
+:math:`F \approx F^{old} + F'(\eta - \eta^{old})` with the slope kept
+implicit only where it stabilises, :math:`s^{+} = \max(F', 0)`, and the rest
+explicit, :math:`e = (s^{+} - s)\eta^{old}`:
+
+.. math::
+
+    \frac{\tau}{\Delta t}(\eta_i - \eta_i^{old}) = \nabla\cdot(\kappa_f\nabla\eta_i)
+        - s_i^{+}\eta_i + e_i .
+
+This is FiPy's ``ImplicitSourceTerm`` sign rule made explicit here, so both
+backends agree by construction; :math:`\eta_i = 0` stays 0 (nothing appears
+without nucleation). All coefficients are evaluated from the state at the
+start of the step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import free_energy as fe
+from .params import ModelParameters, SolverUnits
+from .phases import COMPOSITION, PHASES, SUBSTRATE, SURROUNDINGS
+
+
+@dataclass(frozen=True)
+class FaceGeometry:
+    """Cell/face connectivity of a FiPy mesh, as plain arrays.
+
+    ``first``/``second`` are the two cells of each face (the same cell twice on
+    the boundary), ``interior`` marks interior faces, ``weight`` is FiPy's
+    geometric diffusion coefficient area/distance and ``volume`` the cell volumes.
+    """
+
+    first: np.ndarray
+    second: np.ndarray
+    interior: np.ndarray
+    weight: np.ndarray
+    volume: np.ndarray
+
+    @classmethod
+    def from_mesh(cls, mesh) -> "FaceGeometry":
+        ids = mesh.faceCellIDs
+        first = np.asarray(ids[0].filled(-1) if np.ma.isMaskedArray(ids) else ids[0])
+        second_m = ids[1]
+        interior = ~np.ma.getmaskarray(second_m)
+        second = np.where(interior, np.ma.getdata(second_m), first)
+        weight = np.asarray(mesh._faceAreas / mesh._cellDistances)
+        return cls(first=first, second=second, interior=interior, weight=weight, volume=np.asarray(mesh.cellVolumes))
+
+    def arithmetic(self, cell_values: np.ndarray) -> np.ndarray:
+        """Arithmetic face mean (FiPy's ``arithmeticFaceValue`` on a uniform grid)."""
+        return 0.5 * (cell_values[..., self.first] + cell_values[..., self.second])
+
+    def harmonic(self, cell_values: np.ndarray) -> np.ndarray:
+        """Harmonic face mean; zero where either cell is zero (no flux into the surroundings)."""
+        a, b = cell_values[..., self.first], cell_values[..., self.second]
+        s = a + b
+        return np.where(s > 0, 2.0 * a * b / np.where(s > 0, s, 1.0), 0.0)
+
+
+def local_coefficients(p: ModelParameters, units: SolverUnits, temperature_K: float) -> fe.LocalCoefficients:
+    """Pair and phase constants of the free energy and kinetics at T, in solver units."""
+    n = len(PHASES)
+    l_m = p.interface_width_nm * 1e-9
+    E0 = units.energy_J_m3
+    sigma = np.array([[p.interface_energy(a, b) for b in PHASES] for a in PHASES])
+    mu = np.array([[p.interface_mobility(a, b, temperature_K) for b in PHASES] for a in PHASES])
+    L_ref = 1.0 / (units.time_s * E0)
+    kappa = 0.75 * sigma * l_m / (E0 * units.length_m**2)
+    m = 6.0 * sigma / (l_m * E0)
+    mobility = 4.0 * mu / (3.0 * l_m) / L_ref
+    g = np.zeros(n)
+    g[PHASES.index("NVP")] = p.nvp_driving_force_J_m3(temperature_K) / E0
+    g[PHASES.index("amorphous")] = p.crystallization_entropy_J_m3K * (temperature_K - p.crystallization_temperature_K) / E0
+    to_solver = units.time_s / units.length_m**2
+    D = np.array([p.diffusivity(ph, temperature_K) for ph in PHASES]) * to_solver
+    factor = p.diffusion_factor(temperature_K) * to_solver
+    return fe.LocalCoefficients(
+        kappa=kappa,
+        m=m,
+        mobility=mobility,
+        composition=np.array([COMPOSITION[ph] for ph in PHASES]),
+        chemical_energy=g,
+        diffusivity=D,
+        boundary_diffusivity=p.boundary_diffusivity_m2_s * factor,
+        surface_diffusivity=p.surface_diffusivity_m2_s * factor,
+        chemical_stiffness=p.chemical_stiffness_J_m3 / E0,
+        surroundings=PHASES.index(SURROUNDINGS),
+        substrate=PHASES.index(SUBSTRATE),
+    )
+
+
+@dataclass(frozen=True)
+class StepCoefficients:
+    """Arrays of one step's linear systems (solver units).
+
+    tau: (cells,) 1/L; kappa_face: (faces,) gradient coefficient at faces;
+    s_plus, explicit: (evolving grains, cells) implicit source coefficient and
+    explicit source; diffusivity_face: (faces,); c_hat: (cells,).
+    """
+
+    tau: np.ndarray
+    kappa_face: np.ndarray
+    s_plus: np.ndarray
+    explicit: np.ndarray
+    diffusivity_face: np.ndarray
+    c_hat: np.ndarray
+
+
+def step_coefficients(
+    eta: np.ndarray,
+    c: np.ndarray,
+    grain_phase: np.ndarray,
+    evolving: np.ndarray,
+    lc: fe.LocalCoefficients,
+    geometry: FaceGeometry,
+) -> StepCoefficients:
+    """Evaluate every coefficient from the start-of-step state.
+
+    Parameters
+    ----------
+    eta
+        Order parameters, (grains, cells).
+    c
+        NaH2PO4 fraction, (cells,).
+    grain_phase
+        Phase index of each grain.
+    evolving
+        Indices of the grains whose equations are solved this step.
+    lc
+        Constants at the step's temperature.
+    geometry
+        Face connectivity of the mesh.
+    """
+    L = fe.pair_interpolate(eta, grain_phase, lc.mobility, fallback=float(lc.mobility.max()))
+    kappa = fe.pair_interpolate(eta, grain_phase, lc.kappa, fallback=float(lc.kappa.max()))
+    s, slope = fe.driving_coefficient(eta, c, grain_phase, lc)
+    s, slope = s[evolving], slope[evolving]
+    s_plus = np.maximum(slope, 0.0)
+    eta_e = eta[evolving]
+    h = fe.phase_fractions(eta, grain_phase, lc.composition.size)
+    D = fe.diffusivity_field(eta, grain_phase, lc)
+    return StepCoefficients(
+        tau=1.0 / L,
+        kappa_face=geometry.arithmetic(kappa),
+        s_plus=s_plus,
+        explicit=(s_plus - s) * eta_e,
+        diffusivity_face=geometry.harmonic(D),
+        c_hat=lc.composition @ h,
+    )

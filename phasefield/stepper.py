@@ -1,0 +1,352 @@
+"""Time stepping: adaptive implicit steps, nucleation events, frames, resume.
+
+One step solves every evolving order parameter and c once (implicit Euler,
+coefficients from the start of the step, temperature at its end). The step
+size adapts to the largest change of any field: a step that changes a field by
+more than ``max_field_change`` (or fails to converge) is rejected and retried
+at half the size; a calm step lets the next one grow by 25 % up to
+``dt_max_s``. Steps land exactly on output and nucleation times, so a run
+resumed from a frame repeats the uninterrupted run step for step.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import fipy as fp
+import numpy as np
+import xarray as xr
+
+from . import free_energy as fe
+from . import nucleation
+from .coefficients import FaceGeometry, local_coefficients, step_coefficients
+from .diagnostics import Grid, frame_dataset, gradient_energy
+from .equations import FipyEquations
+from .fast import FastEquations
+from .grains import Microstructure, build_fields, grain_phase_indices, is_substrate
+from .output import append_frame, open_run, resume_state
+from .params import ModelParameters, SolverUnits
+from .phases import PHASES
+
+log = logging.getLogger(__name__)
+
+_NVP = PHASES.index("NVP")
+_A = PHASES.index("NH4VO3")
+
+
+class SimulationError(RuntimeError):
+    """The time step collapsed (a blow-up); frames already written are kept."""
+
+
+@dataclass
+class State:
+    """Everything that evolves, in solver units except where named."""
+
+    time: float
+    eta: np.ndarray
+    c: np.ndarray
+    orientation_deg: np.ndarray
+    active: np.ndarray
+    dt: float
+    n_steps: int = 0
+    n_rejected: int = 0
+    nucleation_index: int = 1
+    nuclei: int = 0
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("nvp-growth")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class Simulation:
+    """A phase-field run of a microstructure under a parameter set.
+
+    Parameters
+    ----------
+    params
+        Validated physical parameters (any :class:`ModelParameters` subclass).
+    micro
+        Grains and shapes of the initial state.
+    """
+
+    def __init__(self, params: ModelParameters, micro: Microstructure):
+        self.params = params
+        self.micro = micro
+        self.units = SolverUnits.from_parameters(params)
+        self.grains = micro.all_grains()
+        self.grain_phase = grain_phase_indices(self.grains)
+        self.fixed = is_substrate(self.grains)
+        shape = params.shape
+        if len(shape) == 2:
+            self.mesh = fp.Grid2D(nx=shape[0], ny=shape[1], dx=1.0, dy=1.0)
+        else:
+            self.mesh = fp.Grid3D(nx=shape[0], ny=shape[1], nz=shape[2], dx=1.0, dy=1.0, dz=1.0)
+        self.geometry = FaceGeometry.from_mesh(self.mesh)
+        coords = np.asarray(self.mesh.cellCenters.value) * params.dx_nm
+        self.grid = Grid(coords_nm=coords, shape=shape, dx_nm=params.dx_nm)
+        if params.backend == "fipy":
+            self.equations = FipyEquations(self.mesh, len(self.grains), params.solver_tolerance)
+        else:
+            self.equations = FastEquations(self.geometry, params.solver_tolerance)
+        self._local = functools.lru_cache(maxsize=8)(lambda T: local_coefficients(params, self.units, T))
+
+    # ---- state ------------------------------------------------------------------------------
+    def initial_state(self) -> State:
+        eta, c = build_fields(self.micro, self.grid.coords_nm, self.params.interface_width_nm)
+        n_shaped = 1 + len(self.micro.grains)
+        active = np.zeros(len(self.grains), dtype=bool)
+        active[:n_shaped] = True
+        orientation = np.array([g.orientation_deg for g in self.grains], dtype=float)
+        return State(time=0.0, eta=eta, c=c, orientation_deg=orientation, active=active, dt=self.params.dt_initial_s / self.units.time_s)
+
+    def time_s(self, state: State) -> float:
+        return state.time * self.units.time_s
+
+    def temperature_K(self, t_solver: float) -> float:
+        return self.params.temperature_K(t_solver * self.units.time_s)
+
+    # ---- one step ---------------------------------------------------------------------------
+    def try_step(self, state: State, dt: float) -> tuple[np.ndarray, np.ndarray, float]:
+        """Solve one step of size dt; returns (eta, c, largest field change)."""
+        lc = self._local(self.temperature_K(state.time + dt))
+        evolving = np.flatnonzero(state.active & ~self.fixed)
+        eta, c = state.eta, state.c
+        for _ in range(self.params.sweeps):
+            k = step_coefficients(eta, c, self.grain_phase, evolving, lc, self.geometry)
+            eta, c, _ = self.equations.step(state.eta, state.c, k, evolving, dt)
+        change = max(float(np.abs(eta - state.eta).max()), float(np.abs(c - state.c).max()))
+        if not math.isfinite(change):
+            raise FloatingPointError("non-finite field")
+        return eta, c, change
+
+    def advance(self, state: State, t_end: float) -> State:
+        """Step from ``state.time`` to exactly ``t_end`` (solver units)."""
+        p = self.params
+        dt_max = p.dt_max_s / self.units.time_s
+        dt_min = 1e-9 * dt_max
+        while state.time < t_end:
+            dt = min(state.dt, t_end - state.time)
+            clipped = dt < state.dt
+            try:
+                eta, c, change = self.try_step(state, dt)
+            except FloatingPointError as err:
+                change, eta, c = math.inf, None, None
+                log.debug("step rejected at t=%g: %s", state.time, err)
+            if change > p.max_field_change:
+                state.n_rejected += 1
+                state.dt = 0.5 * dt
+                if state.dt < dt_min:
+                    raise SimulationError(
+                        f"time step fell below {dt_min * self.units.time_s:.3g} s at t = {self.time_s(state):.6g} s: the run blew up "
+                        "(frames written so far are kept; lower dt_max_s or check the parameters)"
+                    )
+                continue
+            state.eta, state.c = eta, c
+            state.time = t_end if clipped or t_end - (state.time + dt) <= 1e-12 * max(t_end, 1.0) else state.time + dt
+            state.n_steps += 1
+            if change < 0.5 * p.max_field_change and not clipped:
+                state.dt = min(1.25 * state.dt, dt_max)
+        return state
+
+    # ---- nucleation -------------------------------------------------------------------------
+    def nucleate(self, state: State, rng: np.random.Generator) -> None:
+        p = self.params
+        T = self.temperature_K(state.time)
+        h = fe.phase_fractions(state.eta, self.grain_phase, len(PHASES))
+        cells = nucleation.sample_nuclei(rng, p, T, h, self.grid.dx_nm**self.grid.dim, p.nucleation_interval_s)
+        for cell in cells:
+            free = np.flatnonzero((self.grain_phase == _NVP) & ~state.active)
+            if free.size == 0:
+                log.info("nucleus at t=%.3f s dropped: no free NVP slot", self.time_s(state))
+                continue
+            slot = int(free[0])
+            radius = max(1.2 * nucleation.critical_radius_nm(p, T), p.interface_width_nm)
+            parents = np.flatnonzero(self.grain_phase == _A)
+            if parents.size:
+                parent = parents[np.argmax(state.eta[parents, cell])]
+                state.orientation_deg[slot] = state.orientation_deg[parent]
+            center = self.grid.coords_nm[:, cell]
+            state.eta = nucleation.plant(state.eta, self.grain_phase, slot, center, radius, self.grid.coords_nm, p.interface_width_nm)
+            state.active[slot] = True
+            state.nuclei += 1
+            log.info("NVP nucleus %d at t=%.3f s, (%s) nm, r=%.2f nm", slot, self.time_s(state), center, radius)
+
+    # ---- output -----------------------------------------------------------------------------
+    def free_energy_J(self, state: State) -> float:
+        lc = self._local(self.temperature_K(state.time))
+        local = fe.local_free_energy(state.eta, state.c, self.grain_phase, lc)
+        kappa = self.geometry.arithmetic(fe.pair_interpolate(state.eta, self.grain_phase, lc.kappa, float(lc.kappa.max())))
+        total = float((local * self.geometry.volume).sum()) + gradient_energy(state.eta, kappa, self.geometry)
+        return total * self.units.energy_J_m3 * self.units.length_m**self.grid.dim
+
+    def frame(self, state: State) -> xr.Dataset:
+        return frame_dataset(
+            time_s=self.time_s(state),
+            temperature_K=self.temperature_K(state.time),
+            eta=state.eta,
+            c=state.c,
+            grain_phase=self.grain_phase,
+            orientation_deg=state.orientation_deg,
+            active=state.active,
+            grid=self.grid,
+            free_energy_J=self.free_energy_J(state),
+        )
+
+    def static_attrs(self) -> dict:
+        p = self.params
+        return {
+            "Conventions": "CF-1.11",
+            "title": "nvp-growth phase-field run",
+            "source": f"nvp-growth {package_version()}",
+            "package_version": package_version(),
+            "parameters": p.to_json(),
+            "parameters_class": type(p).__name__,
+            "seed": p.seed,
+            "backend": p.backend,
+            "time_unit_s": self.units.time_s,
+            "energy_unit_J_m3": self.units.energy_J_m3,
+            "grid_spacing_nm": p.dx_nm,
+        }
+
+
+def output_times_s(p: ModelParameters) -> np.ndarray:
+    """Frame times: 0, interval, 2 interval, ..., ending exactly at the duration."""
+    n = math.ceil(p.duration_s / p.output_interval_s - 1e-9)
+    return np.minimum(np.arange(n + 1) * p.output_interval_s, p.duration_s)
+
+
+def run(
+    params: ModelParameters,
+    micro: Microstructure,
+    out: str | Path | None = None,
+    *,
+    resume: bool = False,
+    progress: Callable[[float, float], None] | None = None,
+    on_frame: Callable[[int, xr.Dataset], None] | None = None,
+) -> xr.Dataset:
+    """Run a simulation, appending frames to ``out`` as it goes.
+
+    Parameters
+    ----------
+    params
+        Parameters (validated on construction).
+    micro
+        Initial microstructure.
+    out
+        netCDF file to write; ``None`` keeps frames in memory only.
+    resume
+        Continue the run recorded in ``out`` from its last frame (the
+        parameters must be the same).
+    progress
+        Called as ``progress(time_s, duration_s)`` after every frame.
+    on_frame
+        Called as ``on_frame(index, frame)`` after each frame is written.
+
+    Returns
+    -------
+    xarray.Dataset
+        The whole run (read back from ``out`` when given).
+    """
+    sim = Simulation(params, micro)
+    times = output_times_s(params)
+    to_solver = 1.0 / sim.units.time_s
+    rng = np.random.default_rng(params.seed)
+    frames: list[xr.Dataset] = []
+    wall0 = time.perf_counter()
+    wall_before = 0.0
+    if resume:
+        if out is None or not Path(out).exists():
+            raise FileNotFoundError(f"--resume needs an existing run file; {out} does not exist")
+        state, rng, first, wall_before = _load_state(sim, Path(out))
+    else:
+        if out is not None and Path(out).exists():
+            raise FileExistsError(f"{out} exists; pass resume=True (--resume) to continue it or choose another file")
+        state = sim.initial_state()
+        first = 1
+        _emit(sim, state, rng, out, frames, 0, wall_before, on_frame)
+    nuc_dt = params.nucleation_interval_s * to_solver
+    for index in range(first, len(times)):
+        t_frame = times[index] * to_solver
+        while state.time < t_frame:
+            t_nuc = state.nucleation_index * nuc_dt
+            target = min(t_frame, t_nuc)
+            state = sim.advance(state, target)
+            if state.time >= t_nuc - 1e-12 * max(t_nuc, 1.0):
+                sim.nucleate(state, rng)
+                state.nucleation_index += 1
+        wall = wall_before + time.perf_counter() - wall0
+        _emit(sim, state, rng, out, frames, index, wall, on_frame)
+        if progress is not None:
+            progress(sim.time_s(state), params.duration_s)
+    if out is not None:
+        return open_run(out)
+    return xr.concat(frames, dim="time", data_vars="minimal", coords="minimal", compat="override").assign_attrs(frames[-1].attrs)
+
+
+def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: float, on_frame) -> None:
+    ds = sim.frame(state)
+    attrs = sim.static_attrs()
+    attrs.update(
+        n_steps=state.n_steps,
+        n_rejected_steps=state.n_rejected,
+        n_nuclei=state.nuclei,
+        wall_time_s=wall,
+        resume_state=json.dumps(
+            {
+                "frame": index,
+                "time": state.time,
+                "dt": state.dt,
+                "n_steps": state.n_steps,
+                "n_rejected": state.n_rejected,
+                "nucleation_index": state.nucleation_index,
+                "nuclei": state.nuclei,
+                "rng": rng.bit_generator.state,
+                "wall_time_s": wall,
+            }
+        ),
+    )
+    if out is not None:
+        append_frame(out, ds, attrs)
+    else:
+        frames.append(ds.assign_attrs(attrs))
+    if on_frame is not None:
+        on_frame(index, ds)
+
+
+def _load_state(sim: Simulation, path: Path):
+    rs = resume_state(path)
+    ds = open_run(path)
+    stored = json.loads(ds.attrs["parameters"])
+    if stored != json.loads(sim.params.to_json()):
+        diff = sorted(k for k in stored if stored.get(k) != json.loads(sim.params.to_json()).get(k))
+        raise ValueError(f"{path} was written with different parameters ({', '.join(diff)}); resume needs the same ones")
+    last = ds.isel(time=-1)
+    n = sim.grid.coords_nm.shape[1]
+    eta = np.asarray(last["eta"].values, dtype=float).reshape(len(sim.grains), n)
+    c = np.asarray(last["c"].values, dtype=float).reshape(n)
+    state = State(
+        time=rs["time"],
+        eta=eta,
+        c=c,
+        orientation_deg=np.asarray(last["orientation"].values, dtype=float),
+        active=np.asarray(last["active"].values).astype(bool),
+        dt=rs["dt"],
+        n_steps=rs["n_steps"],
+        n_rejected=rs["n_rejected"],
+        nucleation_index=rs["nucleation_index"],
+        nuclei=rs["nuclei"],
+    )
+    rng = np.random.default_rng()
+    rng.bit_generator.state = rs["rng"]
+    return state, rng, rs["frame"] + 1, rs["wall_time_s"]
