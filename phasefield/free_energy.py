@@ -83,9 +83,9 @@ class LocalCoefficients:
 
 def phase_sums(eta: np.ndarray, grain_phase: np.ndarray, n_phases: int, power: int = 2) -> np.ndarray:
     """Sum of eta_i**power over the grains of each phase, shape (phases, cells)."""
-    out = np.zeros((n_phases, eta.shape[1]))
-    np.add.at(out, grain_phase, eta**power)
-    return out
+    onehot = np.zeros((n_phases, eta.shape[0]))
+    onehot[grain_phase, np.arange(eta.shape[0])] = 1.0
+    return onehot @ eta**power
 
 
 def phase_fractions(eta: np.ndarray, grain_phase: np.ndarray, n_phases: int) -> np.ndarray:

@@ -143,6 +143,10 @@ class ModelParameters:
         First and largest time step [s].
     max_field_change
         Largest change of any order parameter or of c accepted in one step.
+    sweeps
+        Solves per step, each re-linearized about the latest iterate (2: the
+        grain coupling is then implicit enough that curvature flow is within
+        2 % of the converged rate at dt_max_s; see README "Accuracy").
     backend
         "fast" (FiPy-built discretization, numpy-refreshed, scipy CG) or
         "fipy" (plain FiPy terms and solver).
@@ -355,6 +359,7 @@ def _validate(p: ModelParameters) -> None:
     _require(isinstance(p.seed, int) and p.seed >= 0, "seed", p.seed, "an integer >= 0")
     _require(0 < p.dt_initial_s <= p.dt_max_s, "dt_initial_s", p.dt_initial_s, f"in (0, dt_max_s = {p.dt_max_s}] s")
     _require(0 < p.max_field_change <= 0.5, "max_field_change", p.max_field_change, "in (0, 0.5]")
+    _require(isinstance(p.sweeps, int) and 1 <= p.sweeps <= 10, "sweeps", p.sweeps, "an integer in [1, 10]")
     _require(p.backend in ("fast", "fipy"), "backend", p.backend, "'fast' or 'fipy'")
     _require(0 < p.solver_tolerance < 1e-2, "solver_tolerance", p.solver_tolerance, "in (0, 1e-2)")
 

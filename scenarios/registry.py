@@ -1,0 +1,77 @@
+"""The registry of named scenarios, and user scenarios loaded from files.
+
+A scenario is a parameter class (a frozen :class:`phasefield.ModelParameters`
+subclass with the scenario's documented defaults) and a ``run(params, out,
+**options) -> xarray.Dataset`` function. A user scenario is a Python file that
+defines ``SCENARIO = Scenario(...)``; ``nvp-growth run path/to/file.py`` runs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import xarray as xr
+
+from phasefield import ModelParameters
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named, runnable scenario.
+
+    Parameters
+    ----------
+    name
+        Name used on the command line.
+    summary
+        One line: what it reproduces (the paper figure) and what to look at.
+    parameters
+        Its parameter class; ``parameters()`` gives the documented defaults.
+    run
+        ``run(params, out, **options) -> xarray.Dataset``.
+    """
+
+    name: str
+    summary: str
+    parameters: type[ModelParameters]
+    run: Callable[..., xr.Dataset]
+
+
+_MODULES = ("epitaxy", "below_tc", "threshold")
+
+
+def scenarios() -> dict[str, Scenario]:
+    """All built-in scenarios by name."""
+    out = {}
+    for module in _MODULES:
+        sc = importlib.import_module(f"scenarios.{module}").SCENARIO
+        out[sc.name] = sc
+    return out
+
+
+def get(name: str) -> Scenario:
+    """A scenario by name, or from a ``.py`` file defining ``SCENARIO``."""
+    if name.endswith(".py"):
+        return load_file(name)
+    known = scenarios()
+    if name not in known:
+        raise ValueError(f"scenario = {name!r} is unknown; allowed: {', '.join(sorted(known))}, or a .py file defining SCENARIO")
+    return known[name]
+
+
+def load_file(path: str | Path) -> Scenario:
+    """Load a user scenario from a Python file that defines ``SCENARIO``."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"scenario file {path} does not exist")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sc = getattr(module, "SCENARIO", None)
+    if not isinstance(sc, Scenario):
+        raise ValueError(f"{path} defines no SCENARIO = scenarios.Scenario(...)")
+    return sc

@@ -1,0 +1,119 @@
+"""The 700 degC threshold: the epitaxy contact held at temperatures across T_c (paper Fig. S7).
+
+One :mod:`scenarios.epitaxy` run per hold temperature, each written to its own
+file next to the summary (``<out>_T<temperature>C.nc``; a rerun resumes or
+skips finished ones). The summary Dataset holds, against ``temperature_C``, the
+final NVP area fraction, the time NVP first appears, and the number of nuclei.
+
+What to look at: ``final_nvp_fraction`` is 0 at and below 700 degC and rises
+above it; ``nvp_onset_s`` falls as the hold temperature rises (the nucleation
+barrier pi a sigma^2 / |dS (T - T_c)| shrinks).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from phasefield import open_run
+from phasefield.stepper import output_times_s
+
+from .epitaxy import EpitaxyParameters
+from .epitaxy import run as run_epitaxy
+from .registry import Scenario
+
+
+@dataclass(frozen=True)
+class ThresholdParameters(EpitaxyParameters):
+    """Epitaxy parameters plus the hold temperatures of the sweep.
+
+    Parameters
+    ----------
+    temperatures_C
+        Hold temperatures [degC]; ``hold_temperature_C`` is ignored.
+    workers
+        Runs in parallel (one process each).
+    """
+
+    temperatures_C: tuple[float, ...] = (680.0, 695.0, 700.0, 705.0, 710.0, 720.0)
+    workers: int = 2
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.temperatures_C or any(t <= -273.15 for t in self.temperatures_C):
+            raise ValueError(f"temperatures_C = {self.temperatures_C!r} is not allowed; allowed: one or more temperatures > -273.15 degC")
+        if not (isinstance(self.workers, int) and self.workers >= 1):
+            raise ValueError(f"workers = {self.workers!r} is not allowed; allowed: an integer >= 1")
+
+    def at(self, temperature_C: float) -> EpitaxyParameters:
+        """The epitaxy parameters of one member of the sweep."""
+        fields = {f.name for f in dataclasses.fields(EpitaxyParameters)}
+        values = {k: getattr(self, k) for k in fields}
+        values["hold_temperature_C"] = float(temperature_C)
+        return EpitaxyParameters(**values)
+
+
+def member_path(out: Path, temperature_C: float) -> Path:
+    return out.with_name(f"{out.stem}_T{temperature_C:g}C.nc")
+
+
+def _run_member(params: EpitaxyParameters, path: Path) -> Path:
+    if path.exists():
+        done = open_run(path).sizes["time"] == len(output_times_s(params))
+        if not done:
+            run_epitaxy(params, path, resume=True)
+    else:
+        run_epitaxy(params, path)
+    return path
+
+
+def summarize(members: dict[float, xr.Dataset]) -> xr.Dataset:
+    """Final NVP fraction, onset time and nucleus count against hold temperature."""
+    temps = sorted(members)
+    final, onset, nuclei = [], [], []
+    for t in temps:
+        ds = members[t]
+        nvp = ds.phase_fraction.sel(phase="NVP").values
+        final.append(float(nvp[-1]))
+        present = np.flatnonzero(nvp > 1e-4)
+        onset.append(float(ds.time.values[present[0]]) if present.size else np.nan)
+        nuclei.append(int(ds.attrs.get("n_nuclei", 0)))
+    return xr.Dataset(
+        {
+            "final_nvp_fraction": ("temperature_C", final, {"units": "1", "long_name": "NVP area fraction at the end of the run"}),
+            "nvp_onset_s": ("temperature_C", onset, {"units": "s", "long_name": "first frame with NVP (NaN: never)"}),
+            "n_nuclei": ("temperature_C", nuclei, {"units": "1", "long_name": "NVP nucleation events"}),
+        },
+        coords={"temperature_C": ("temperature_C", temps, {"units": "degC", "long_name": "hold temperature"})},
+        attrs={"Conventions": "CF-1.11", "title": "NVP formation across the critical temperature"},
+    )
+
+
+def run(p: ThresholdParameters, out=None, *, progress=None, **_) -> xr.Dataset:
+    out = Path(out) if out is not None else Path("threshold.nc")
+    jobs = {t: (p.at(t), member_path(out, t)) for t in p.temperatures_C}
+    with concurrent.futures.ProcessPoolExecutor(max_workers=min(p.workers, len(jobs))) as pool:
+        futures = {pool.submit(_run_member, params, path): t for t, (params, path) in jobs.items()}
+        for n, fut in enumerate(concurrent.futures.as_completed(futures), start=1):
+            fut.result()
+            if progress is not None:
+                progress(n, len(jobs))
+    summary = summarize({t: open_run(path) for t, (_, path) in jobs.items()})
+    summary.attrs["parameters"] = p.to_json()
+    tmp = out.with_name(out.name + ".tmp")
+    summary.to_netcdf(tmp)
+    tmp.replace(out)
+    return summary
+
+
+SCENARIO = Scenario(
+    name="threshold",
+    summary="Fig. S7: final NVP fraction vs hold temperature across T_c = 700 degC",
+    parameters=ThresholdParameters,
+    run=run,
+)
