@@ -17,3 +17,22 @@ def isothermal(temperature_C: float = 700.0, **changes) -> ModelParameters:
 @pytest.fixture
 def tmp_nc(tmp_path):
     return tmp_path / "run.nc"
+
+
+def small_epitaxy(**changes):
+    """The epitaxy scenario shrunk for tests: 48 x 29 cells, 710 degC from the start, 3 s."""
+    from scenarios.epitaxy import EpitaxyParameters
+
+    base = dict(
+        grid=48,
+        domain_nm=(40.0, 24.0),
+        nh4vo3_radius_nm=8.0,
+        nah2po4_radius_nm=6.0,
+        start_temperature_C=710.0,
+        hold_temperature_C=710.0,
+        ramp_K_per_s=0.0,
+        duration_s=3.0,
+        output_interval_s=0.5,
+    )
+    base.update(changes)
+    return EpitaxyParameters(**base)

@@ -1,0 +1,66 @@
+"""The nvp-growth command line: list, run (with overrides, TOML, resume), errors, the sweep."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from scenarios.cli import main
+
+SMALL = """
+grid = 48
+domain_nm = [40.0, 24.0]
+nh4vo3_radius_nm = 8.0
+nah2po4_radius_nm = 6.0
+start_temperature_C = 715.0
+ramp_K_per_s = 0.0
+duration_s = 1.5
+output_interval_s = 0.5
+"""
+
+
+@pytest.fixture
+def small_toml(tmp_path):
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    return path
+
+
+def test_list_names_every_scenario(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("epitaxy", "below-tc", "threshold"):
+        assert name in out
+
+
+def test_bad_override_is_refused_before_any_work(tmp_path, capsys):
+    out = tmp_path / "x.nc"
+    assert main(["run", "epitaxy", "--out", str(out), "--set", "hold_temperature_C=-300"]) == 2
+    err = capsys.readouterr().err
+    assert "hold_temperature_C = -300.0" in err and "allowed" in err
+    assert not out.exists()
+    assert main(["run", "no-such-scenario"]) == 2
+    assert "unknown; allowed: below-tc, epitaxy, threshold" in capsys.readouterr().err
+
+
+def test_run_with_toml_and_overrides_then_resume(tmp_path, small_toml, capsys):
+    out = tmp_path / "e.nc"
+    assert main(["run", "epitaxy", "--params", str(small_toml), "--out", str(out), "--seed", "4", "--set", "hold_temperature_C=715", "-q"]) == 0
+    ds = xr.open_dataset(out, decode_timedelta=False)
+    assert ds.sizes["time"] == 4 and ds.attrs["seed"] == 4 and float(ds.T[-1]) == pytest.approx(988.15)
+    ds.close()
+    assert main(["run", "epitaxy", "--params", str(small_toml), "--out", str(out)]) == 2  # exists, no --resume
+    assert "--resume" in capsys.readouterr().err
+    assert main(["run", "epitaxy", "--params", str(small_toml), "--out", str(out), "--seed", "4", "--set", "hold_temperature_C=715", "--resume", "-q"]) == 0
+
+
+def test_threshold_sweep_reports_nvp_only_above_tc(tmp_path, small_toml):
+    out = tmp_path / "thr.nc"
+    assert main(["run", "threshold", "--params", str(small_toml), "--out", str(out), "--set", "temperatures_C=690,715", "--set", "workers=2", "-q"]) == 0
+    summary = xr.open_dataset(out)
+    frac = summary.final_nvp_fraction.sel(temperature_C=[690.0, 715.0]).values
+    assert frac[0] == 0.0 and frac[1] > 0.0
+    assert np.isnan(summary.nvp_onset_s.sel(temperature_C=690.0))
+    assert (tmp_path / "thr_T715C.nc").exists()
+    summary.close()
