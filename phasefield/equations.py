@@ -40,11 +40,17 @@ class FipyEquations:
         Relative residual of FiPy's ``LinearCGSolver`` (criterion "RHS").
     anisotropic
         Use a rank-2 face coefficient for every grain's gradient term.
+    solver
+        "cg" (FiPy's ``LinearCGSolver``; the systems are symmetric positive
+        definite) or "default" (what FiPy picks: SuperLU with scipy alone).
     """
 
-    def __init__(self, mesh, n_grains: int, tolerance: float, anisotropic: bool = False):
+    def __init__(self, mesh, n_grains: int, tolerance: float, anisotropic: bool = False, solver: str = "cg"):
+        if solver not in ("cg", "default"):
+            raise ValueError(f"solver = {solver!r} is not allowed; allowed: 'cg' or 'default'")
         self.mesh = mesh
         self.tolerance = tolerance
+        self.solver = solver
         self.eta = [fp.CellVariable(mesh=mesh, name=f"eta{i}", value=0.0, hasOld=True) for i in range(n_grains)]
         self.c = fp.CellVariable(mesh=mesh, name="c", value=0.0, hasOld=True)
         self.tau = fp.CellVariable(mesh=mesh, value=1.0)
@@ -89,15 +95,25 @@ class FipyEquations:
             self.explicit[i].setValue(k.explicit[n])
             if kappa_tensors is not None:
                 self.kappa[i].setValue(kappa_tensors[n])
-            solver = fp.LinearCGSolver(tolerance=self.tolerance, iterations=10_000)
+            solver = self._new_solver()
             self.eta_equations[i].solve(var=self.eta[i], dt=dt, solver=solver)
-            iterations += solver.convergence.iterations
+            iterations += _iterations(solver)
             new_eta[i] = self.eta[i].value
         self.c.setValue(c)
         self.c.updateOld()
         self.diffusivity.setValue(k.diffusivity_face)
         self.c_hat.setValue(k.c_hat)
-        solver = fp.LinearCGSolver(tolerance=self.tolerance, iterations=10_000)
+        solver = self._new_solver()
         self.c_equation.solve(var=self.c, dt=dt, solver=solver)
-        iterations += solver.convergence.iterations
+        iterations += _iterations(solver)
         return new_eta, np.array(self.c.value), iterations
+
+    def _new_solver(self):
+        if self.solver == "cg":
+            return fp.LinearCGSolver(tolerance=self.tolerance, iterations=10_000)
+        return fp.solvers.DefaultSolver(tolerance=self.tolerance)
+
+
+def _iterations(solver) -> int:
+    convergence = getattr(solver, "convergence", None)
+    return int(getattr(convergence, "iterations", 0) or 0)

@@ -1,8 +1,9 @@
 """Epitaxial growth of NVP into NH4VO3, fed by NaH2PO4 (paper Fig. 3-5, Movies S7-S8).
 
 An NH4VO3 particle (radius 14 nm) touches a NaH2PO4 particle (radius 10 nm) on
-the heating chip. The chip is heated at 20 K/s from 600 degC and held at
-710 degC, just above T_c = 700 degC. NVP nucleates at the NH4VO3/NaH2PO4
+the heating chip. The chip is heated at 20 K/s from 560 degC and held at
+710 degC, just above T_c = 700 degC (T_c is crossed at 7 s, so that NVP
+appears at 8-9 s as in the paper's Fig. 3 timeline). NVP nucleates at the NH4VO3/NaH2PO4
 contact once T > T_c (never painted), inherits the NH4VO3 orientation, and
 grows into NH4VO3, whose free surface stays where it is, while NaH2PO4 is drawn
 through the boundary into NVP and its particle shrinks.
@@ -42,7 +43,7 @@ class EpitaxyParameters(ModelParameters):
         Order-parameter slots available to NVP nuclei.
     """
 
-    start_temperature_C: float = 600.0
+    start_temperature_C: float = 560.0
     hold_temperature_C: float = 710.0
     nh4vo3_radius_nm: float = 14.0
     nah2po4_radius_nm: float = 10.0

@@ -1,0 +1,126 @@
+"""Speed of the epitaxy scenario: FiPy's default solver, plain FiPy + CG, and the fast backend.
+
+Run:  python benchmarks/bench_epitaxy.py [--grids 128 256] [--steps 4] [--rounds 2] [--skip-lu-above 256]
+
+Each setup starts from the same state: the epitaxy microstructure held at
+710 degC, 0.5 s of growth, and one NVP nucleus placed by the seeded nucleation
+model, so that 5 fields evolve (surroundings, NH4VO3, NaH2PO4, NVP, c). It then
+times ``--steps`` steps of a fixed size (the scenario's dt_max) with the
+scenario's 2 sweeps. Setups are interleaved round by round, and ratios are
+taken within a round, so machine noise hits all of them alike.
+
+Reported per setup (medians over rounds):
+  * ms per time step;
+  * field-cell updates per second = cells x fields x sweeps / time per step
+    (each sweep solves every field once; FiPy-speed notes count one solve);
+  * the share of time in assembly (FiPy: ``Term._prepareLinearSystem``; fast:
+    coefficient refresh + operator refresh) vs the linear solve, from a
+    separate cProfile run;
+  * speed-up over FiPy's default solver in the same round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import statistics
+import time
+
+import numpy as np
+
+from phasefield import Simulation
+from phasefield.equations import FipyEquations
+from scenarios.epitaxy import EpitaxyParameters, microstructure
+
+SETUPS = ("fipy-default", "fipy-cg", "fast")
+
+
+def prepared(grid: int, setup: str, anisotropic: bool = False):
+    p = EpitaxyParameters(grid=grid, start_temperature_C=710.0, hold_temperature_C=710.0, ramp_K_per_s=0.0, backend="fast")
+    sim = Simulation(p, microstructure(p))
+    state = sim.initial_state()
+    state = sim.advance(state, 0.5 / sim.units.time_s)
+    rng = np.random.default_rng(1)
+    while not state.active[sim.grain_phase == 4].any():
+        sim.nucleate(state, rng)
+    if setup != "fast":
+        sim.equations = FipyEquations(sim.mesh, len(sim.grains), p.solver_tolerance, solver="default" if setup == "fipy-default" else "cg")
+    return sim, state
+
+
+def fields(sim, state) -> int:
+    return int((state.active & ~sim.fixed).sum()) + 1
+
+
+def time_steps(sim, state, steps: int) -> float:
+    dt = sim.params.dt_max_s / sim.units.time_s
+    sim.try_step(state, dt)  # warm-up (FiPy builds its matrices lazily)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        sim.try_step(state, dt)
+    return (time.perf_counter() - t0) / steps
+
+
+ASSEMBLY = {
+    "fipy": ("_prepareLinearSystem",),
+    "fast": ("step_coefficients", "operator"),
+}
+SOLVE = {"fipy": ("_solve_",), "fast": ("conjugate_gradient",)}
+
+
+def shares(sim, state, setup: str, steps: int) -> tuple[float, float]:
+    dt = sim.params.dt_max_s / sim.units.time_s
+    sim.try_step(state, dt)
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(steps):
+        sim.try_step(state, dt)
+    prof.disable()
+    stats = pstats.Stats(prof).stats
+    total = sum(v[2] for k, v in stats.items())  # tottime sum = profiled wall
+    kind = "fast" if setup == "fast" else "fipy"
+
+    def cum(names):
+        return sum(v[3] for (f, line, fn), v in stats.items() if fn in names)
+
+    return cum(ASSEMBLY[kind]) / total, cum(SOLVE[kind]) / total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--grids", type=int, nargs="+", default=[128, 256])
+    ap.add_argument("--steps", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--skip-lu-above", type=int, default=256, help="skip FiPy's default (SuperLU) above this grid")
+    args = ap.parse_args()
+    print(f"{'grid':>5} {'setup':>13} {'ms/step':>9} {'M upd/s':>8} {'assembly':>9} {'solve':>6} {'x default':>10}")
+    for grid in args.grids:
+        setups = [s for s in SETUPS if not (s == "fipy-default" and grid > args.skip_lu_above)]
+        times = {s: [] for s in setups}
+        ratios = {s: [] for s in setups}
+        nfields = None
+        for _ in range(args.rounds):
+            this_round = {}
+            for s in setups:
+                sim, state = prepared(grid, s)
+                nfields = fields(sim, state)
+                this_round[s] = time_steps(sim, state, args.steps)
+                times[s].append(this_round[s])
+            if "fipy-default" in this_round:
+                for s in setups:
+                    ratios[s].append(this_round["fipy-default"] / this_round[s])
+        cells = grid * round(grid * 1.0)
+        for s in setups:
+            t = statistics.median(times[s])
+            sim, state = prepared(grid, s)
+            a, so = shares(sim, state, s, max(1, args.steps // 2))
+            sweeps = sim.params.sweeps
+            upd = cells * nfields * sweeps / t / 1e6
+            ratio = f"{statistics.median(ratios[s]):.1f}" if ratios[s] else "-"
+            print(f"{grid:>5} {s:>13} {t * 1e3:9.1f} {upd:8.2f} {a:9.0%} {so:6.0%} {ratio:>10}", flush=True)
+        print(f"      ({cells} cells, {nfields} fields, {sweeps} sweeps per step)")
+
+
+if __name__ == "__main__":
+    main()
