@@ -73,6 +73,9 @@ class FipyEquations:
             self.diffusivity * self.c_hat.faceGrad
         ).divergence
 
+    def reset(self) -> None:
+        """Nothing is reused between steps here (see :meth:`FastEquations.reset`)."""
+
     def step(
         self,
         eta: np.ndarray,

@@ -70,6 +70,11 @@ class FastEquations:
         self._amg_last = 0
         self._amg_dt = 1.0
 
+    def reset(self) -> None:
+        """Forget the reused multigrid hierarchy (called at every frame, so that a run
+        resumed from a frame repeats the uninterrupted run bit for bit)."""
+        self._amg = None
+
     def operator(self, face_coeff: np.ndarray, diagonal: np.ndarray) -> sp.csr_matrix:
         """Matrix of  diag(diagonal) - div(face_coeff grad .)  times the cell volume."""
         A = self._matrix

@@ -278,6 +278,7 @@ def run(
     nuc_dt = params.nucleation_interval_s * to_solver
     for index in range(first, len(times)):
         t_frame = times[index] * to_solver
+        sim.equations.reset()
         while state.time < t_frame:
             t_nuc = state.nucleation_index * nuc_dt
             target = min(t_frame, t_nuc)
