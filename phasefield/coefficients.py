@@ -34,8 +34,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from . import free_energy as fe
+from .anisotropy import gradient_tensor
 from .params import ModelParameters, SolverUnits
 from .phases import COMPOSITION, PHASES, SUBSTRATE, SURROUNDINGS
 
@@ -54,16 +56,49 @@ class FaceGeometry:
     interior: np.ndarray
     weight: np.ndarray
     volume: np.ndarray
+    normals: np.ndarray
+    distance: np.ndarray
+    gradient: tuple  # sparse (cells x cells) per axis: FiPy's Gauss cell gradient
 
     @classmethod
     def from_mesh(cls, mesh) -> "FaceGeometry":
         ids = mesh.faceCellIDs
-        first = np.asarray(ids[0].filled(-1) if np.ma.isMaskedArray(ids) else ids[0])
-        second_m = ids[1]
-        interior = ~np.ma.getmaskarray(second_m)
-        second = np.where(interior, np.ma.getdata(second_m), first)
-        weight = np.asarray(mesh._faceAreas / mesh._cellDistances)
-        return cls(first=first, second=second, interior=interior, weight=weight, volume=np.asarray(mesh.cellVolumes))
+        first = np.asarray(np.ma.getdata(ids[0]))
+        interior = ~np.ma.getmaskarray(ids[1])
+        second = np.where(interior, np.ma.getdata(ids[1]), first)
+        area = np.asarray(mesh._faceAreas)
+        volume = np.asarray(mesh.cellVolumes)
+        n_cells, n_faces = mesh.numberOfCells, mesh.numberOfFaces
+        # Gauss gradient: grad_c = sum_f orientation A_f n_f phi_f / V, phi_f the arithmetic
+        # face value (the cell's own value on the boundary), as FiPy's CellVariable.grad.
+        cell_faces = np.ma.getdata(mesh.cellFaceIDs)
+        valid = ~np.ma.getmaskarray(mesh.cellFaceIDs)
+        orient = np.ma.filled(mesh._cellToFaceOrientations, 0).astype(float)
+        rows = np.broadcast_to(np.arange(n_cells), cell_faces.shape)[valid]
+        face_sum = sp.csr_matrix((orient[valid], (rows, cell_faces[valid])), shape=(n_cells, n_faces))
+        average = sp.csr_matrix(
+            (np.full(2 * n_faces, 0.5), (np.tile(np.arange(n_faces), 2), np.concatenate([first, second]))), shape=(n_faces, n_cells)
+        )
+        face_normals = np.asarray(mesh.faceNormals)
+        gradient = tuple((sp.diags(1.0 / volume) @ face_sum @ sp.diags(area * face_normals[k]) @ average).tocsr() for k in range(mesh.dim))
+        return cls(
+            first=first,
+            second=second,
+            interior=interior,
+            weight=np.asarray(area / mesh._cellDistances),
+            volume=volume,
+            normals=np.asarray(mesh._faceCellToCellNormals),
+            distance=np.asarray(mesh._cellDistances),
+            gradient=gradient,
+        )
+
+    def face_gradient(self, phi: np.ndarray) -> np.ndarray:
+        """Gradient at faces, (dim, faces): the two-cell difference along the face normal,
+        the mean of the cells' Gauss gradients across it (FiPy's ``faceGrad`` construction)."""
+        cell = np.stack([G @ phi for G in self.gradient])
+        mean = 0.5 * (cell[:, self.first] + cell[:, self.second])
+        normal = np.where(self.interior, (phi[self.second] - phi[self.first]) / self.distance, 0.0)
+        return mean + self.normals * (normal - (self.normals * mean).sum(axis=0))
 
     def arithmetic(self, cell_values: np.ndarray) -> np.ndarray:
         """Arithmetic face mean (FiPy's ``arithmeticFaceValue`` on a uniform grid)."""
@@ -114,7 +149,9 @@ class StepCoefficients:
 
     tau: (cells,) 1/L; kappa_face: (faces,) gradient coefficient at faces;
     s_plus, explicit: (evolving grains, cells) implicit source coefficient and
-    explicit source; diffusivity_face: (faces,); c_hat: (cells,).
+    explicit source; diffusivity_face: (faces,); c_hat: (cells,);
+    kappa_tensor: (evolving grains, dim, dim, faces) kappa D_gamma(n) of each
+    grain when the run is anisotropic, else None.
     """
 
     tau: np.ndarray
@@ -123,6 +160,7 @@ class StepCoefficients:
     explicit: np.ndarray
     diffusivity_face: np.ndarray
     c_hat: np.ndarray
+    kappa_tensor: np.ndarray | None = None
 
 
 def step_coefficients(
@@ -132,6 +170,8 @@ def step_coefficients(
     evolving: np.ndarray,
     lc: fe.LocalCoefficients,
     geometry: FaceGeometry,
+    facets: list | None = None,
+    orientation_deg: np.ndarray | None = None,
 ) -> StepCoefficients:
     """Evaluate every coefficient from the start-of-step state.
 
@@ -149,6 +189,11 @@ def step_coefficients(
         Constants at the step's temperature.
     geometry
         Face connectivity of the mesh.
+    facets, orientation_deg
+        Per grain: its :class:`~phasefield.anisotropy.FacetSet` (or None) and
+        orientation; ``facets=None`` for an isotropic run. The gradient
+        coefficient of grain i becomes kappa_f D(n_i), D from
+        :func:`phasefield.anisotropy.gradient_tensor` at the face gradient of eta_i.
     """
     L = fe.pair_interpolate(eta, grain_phase, lc.mobility, fallback=float(lc.mobility.max()))
     kappa = fe.pair_interpolate(eta, grain_phase, lc.kappa, fallback=float(lc.kappa.max()))
@@ -158,11 +203,29 @@ def step_coefficients(
     eta_e = eta[evolving]
     h = fe.phase_fractions(eta, grain_phase, lc.composition.size)
     D = fe.diffusivity_field(eta, grain_phase, lc)
+    kappa_face = geometry.arithmetic(kappa)
+    tensors = None
+    if facets is not None:
+        tensors = np.stack(
+            [
+                kappa_face * gradient_tensor(geometry.face_gradient(eta[i]), facets[i], _rotation(orientation_deg[i], eta.shape[1], geometry))
+                for i in evolving
+            ]
+        )
     return StepCoefficients(
         tau=1.0 / L,
-        kappa_face=geometry.arithmetic(kappa),
+        kappa_face=kappa_face,
         s_plus=s_plus,
         explicit=(s_plus - s) * eta_e,
         diffusivity_face=geometry.harmonic(D),
         c_hat=lc.composition @ h,
+        kappa_tensor=tensors,
     )
+
+
+def _rotation(orientation_deg: float, _cells: int, geometry: FaceGeometry):
+    """2D: the angle; 3D: a rotation about z by the angle (grain orientation convention)."""
+    if geometry.normals.shape[0] == 2:
+        return float(orientation_deg)
+    t = np.radians(orientation_deg)
+    return np.array([[np.cos(t), -np.sin(t), 0.0], [np.sin(t), np.cos(t), 0.0], [0.0, 0.0, 1.0]])

@@ -83,27 +83,35 @@ class FipyEquations:
         k: StepCoefficients,
         evolving: np.ndarray,
         dt: float,
-        kappa_tensors: np.ndarray | None = None,
+        guess: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, int]:
-        """Advance one implicit step; returns (eta, c, linear iterations)."""
+        """Advance one implicit step from (eta, c); returns (eta, c, linear iterations).
+
+        ``guess`` (the latest sweep's iterate) is the value the variables hold
+        while solving: FiPy's initial guess and the state its explicit
+        anisotropy source is evaluated from; ``old`` is the start of the step.
+        """
+        eta_guess, c_guess = guess if guess is not None else (eta, c)
         new_eta = eta.copy()
         iterations = 0
         self.tau.setValue(k.tau)
-        if kappa_tensors is None:
+        if k.kappa_tensor is None:
             self.kappa[0].setValue(k.kappa_face)
         for n, i in enumerate(evolving):
             self.eta[i].setValue(eta[i])
             self.eta[i].updateOld()
+            self.eta[i].setValue(eta_guess[i])
             self.s_plus[i].setValue(k.s_plus[n])
             self.explicit[i].setValue(k.explicit[n])
-            if kappa_tensors is not None:
-                self.kappa[i].setValue(kappa_tensors[n])
+            if k.kappa_tensor is not None:
+                self.kappa[i].setValue(k.kappa_tensor[n])
             solver = self._new_solver()
             self.eta_equations[i].solve(var=self.eta[i], dt=dt, solver=solver)
             iterations += _iterations(solver)
             new_eta[i] = self.eta[i].value
         self.c.setValue(c)
         self.c.updateOld()
+        self.c.setValue(c_guess)
         self.diffusivity.setValue(k.diffusivity_face)
         self.c_hat.setValue(k.c_hat)
         solver = self._new_solver()

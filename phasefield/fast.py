@@ -32,12 +32,15 @@ class FastEquations:
     ----------
     geometry
         Face connectivity and weights of the FiPy mesh.
+    mesh
+        The FiPy mesh itself, needed for anisotropic (tensor) gradient terms.
     tolerance
         Relative residual ||r|| <= tolerance ||b|| (FiPy's "RHS" criterion).
     """
 
-    def __init__(self, geometry: FaceGeometry, tolerance: float):
+    def __init__(self, geometry: FaceGeometry, tolerance: float, mesh=None):
         self.geometry = geometry
+        self.tensor_flux = TensorFlux(mesh, geometry) if mesh is not None else None
         self.tolerance = tolerance
         n = geometry.volume.size
         f = np.flatnonzero(geometry.interior)
@@ -89,21 +92,31 @@ class FastEquations:
         k: StepCoefficients,
         evolving: np.ndarray,
         dt: float,
+        guess: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, int]:
-        """Advance one implicit step; returns (eta, c, linear iterations)."""
+        """Advance one implicit step from (eta, c); returns (eta, c, linear iterations).
+
+        ``guess`` (the latest sweep's iterate) is the CG starting point and the
+        state the explicit tangential flux of an anisotropic term is taken from.
+        """
+        eta_guess, c_guess = guess if guess is not None else (eta, c)
         V = self.volume
         new_eta = eta.copy()
         iterations = 0
         for n, i in enumerate(evolving):
             diag = V * (k.tau / dt + k.s_plus[n])
-            A = self.operator(k.kappa_face, diag)
             rhs = V * (k.tau / dt * eta[i] + k.explicit[n])
-            new_eta[i], its = conjugate_gradient(A, rhs, eta[i], self.tolerance, inverse_diagonal=1.0 / A.data[self._diag])
+            if k.kappa_tensor is None:
+                A = self.operator(k.kappa_face, diag)
+            else:
+                A = self.operator(self.tensor_flux.normal_coefficient(k.kappa_tensor[n]), diag)
+                rhs = rhs + self.tensor_flux.tangential_source(k.kappa_tensor[n], eta_guess[i])
+            new_eta[i], its = conjugate_gradient(A, rhs, eta_guess[i], self.tolerance, inverse_diagonal=1.0 / A.data[self._diag])
             iterations += its
         A = self.operator(k.diffusivity_face, np.zeros_like(V))
         rhs = V * c / dt + A @ k.c_hat
         A.data[self._diag] += V / dt
-        new_c, its = self._solve_c(A, rhs, c, dt)
+        new_c, its = self._solve_c(A, rhs, c_guess, dt)
         return new_eta, new_c, iterations + its
 
     def _solve_c(self, A: sp.csr_matrix, rhs: np.ndarray, c: np.ndarray, dt: float) -> tuple[np.ndarray, int]:
@@ -205,34 +218,18 @@ class TensorFlux:
     compares them with FiPy's own term.
     """
 
-    def __init__(self, mesh):
+    def __init__(self, mesh, geometry: FaceGeometry):
         from fipy.terms.diffusionTerm import DiffusionTerm
 
-        self.normals = np.asarray(mesh._faceCellToCellNormals)  # what DiffusionTerm uses for n
+        self.geometry = geometry
         self.face_normals = np.asarray(mesh.faceNormals)
-        rotation = DiffusionTerm(coeff=1.0)._getRotationTensor(mesh)
-        self.rotation = np.asarray(rotation.value)  # (d, d, faces): columns n, t1 (, t2)
+        self.rotation = np.asarray(DiffusionTerm(coeff=1.0)._getRotationTensor(mesh).value)  # (d, d, faces): n, t1 (, t2)
         self.area = np.asarray(mesh._faceAreas)
-        ids = np.ma.getdata(mesh.faceCellIDs)
-        interior = ~np.ma.getmaskarray(mesh.faceCellIDs[1])
-        self.first, self.second = ids[0], np.where(interior, ids[1], ids[0])
-        n_cells, n_faces = mesh.numberOfCells, mesh.numberOfFaces
         cell_faces = np.ma.getdata(mesh.cellFaceIDs)
-        orient = np.ma.filled(mesh._cellToFaceOrientations, 0)
         valid = ~np.ma.getmaskarray(mesh.cellFaceIDs)
-        rows = np.broadcast_to(np.arange(n_cells), cell_faces.shape)[valid]
-        self.face_sum = sp.csr_matrix((orient[valid].astype(float), (rows, cell_faces[valid])), shape=(n_cells, n_faces))
-        # Gauss gradient: grad_c = sum_f orient A_f n_f phi_f / V, phi_f the arithmetic face value
-        # (the cell's own value on the boundary, as FiPy's unconstrained grad).
-        average = sp.csr_matrix(
-            (np.full(2 * n_faces, 0.5), (np.tile(np.arange(n_faces), 2), np.concatenate([self.first, self.second]))),
-            shape=(n_faces, n_cells),
-        )
-        volume = np.asarray(mesh.cellVolumes)
-        self.gradient = [
-            (sp.diags(1.0 / volume) @ self.face_sum @ sp.diags(self.area * self.face_normals[k]) @ average).tocsr()
-            for k in range(mesh.dim)
-        ]
+        orient = np.ma.filled(mesh._cellToFaceOrientations, 0).astype(float)
+        rows = np.broadcast_to(np.arange(mesh.numberOfCells), cell_faces.shape)[valid]
+        self.face_sum = sp.csr_matrix((orient[valid], (rows, cell_faces[valid])), shape=(mesh.numberOfCells, mesh.numberOfFaces))
 
     def normal_coefficient(self, tensor: np.ndarray) -> np.ndarray:
         """n_f . D . n_f per face: the part FiPy puts into the matrix (times area/distance)."""
@@ -240,9 +237,10 @@ class TensorFlux:
 
     def tangential_source(self, tensor: np.ndarray, phi: np.ndarray) -> np.ndarray:
         """Explicit source per cell (already multiplied by the cell volume)."""
+        g = self.geometry
         coeff = np.einsum("if,ijf,jkf->kf", self.face_normals, tensor, self.rotation[:, 1:]) * self.area
-        grad = np.stack([G @ phi for G in self.gradient])  # (d, cells)
-        a, b = grad[:, self.first], grad[:, self.second]
+        grad = np.stack([G @ phi for G in g.gradient])
+        a, b = grad[:, g.first], grad[:, g.second]
         product = a * b
         denominator = 0.5 * (a + b)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -128,6 +128,14 @@ class ModelParameters:
     v_site_overlap
         Fraction of interface V sites of NH4VO3 matched in NVP (atomistic);
         scales the NH4VO3/NVP mobility.
+    facet_angles_deg, facet_normals, facet_energies
+        Facet anisotropy per phase: outward facet normals in the crystal frame
+        (2D: angles, degrees CCW from the crystal x axis; 3D: ``facet_normals``
+        as flattened x, y, z triples) and relative energies. A phase without an
+        entry is isotropic. Each grain rotates its phase's facets by its
+        orientation (:mod:`phasefield.anisotropy`).
+    facet_sharpness
+        Regularization exponent p of the convex gamma (larger: sharper corners).
     nucleation_prefactor_per_m_s
         J0 of the NVP nucleation rate per length of NH4VO3/NaH2PO4 contact
         [1/(m s)].
@@ -184,6 +192,11 @@ class ModelParameters:
 
     v_site_overlap: float = 1.0
 
+    facet_angles_deg: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
+    facet_normals: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
+    facet_energies: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
+    facet_sharpness: float = 30.0
+
     nucleation_prefactor_per_m_s: float = 1e12
     nucleation_interface_energy_J_m2: float = 0.06
     nucleus_thickness_nm: float = 0.5
@@ -205,6 +218,8 @@ class ModelParameters:
                 raise ValueError(f"{name} = {value!r} is not allowed; allowed: a mapping 'A/B' -> number")
             object.__setattr__(self, name, _frozen_map({parse_pair_key(k): v for k, v in value.items()}))
         object.__setattr__(self, "diffusivity_m2_s", _frozen_map(self.diffusivity_m2_s))
+        for name in ("facet_angles_deg", "facet_normals", "facet_energies"):
+            object.__setattr__(self, name, _frozen_map({k: tuple(float(x) for x in v) for k, v in getattr(self, name).items()}))
         object.__setattr__(self, "domain_nm", tuple(float(v) for v in self.domain_nm))
         _validate(self)
 
@@ -233,6 +248,17 @@ class ModelParameters:
         if pair_key(a, b) == "NH4VO3/NVP":
             mu *= self.v_site_overlap
         return mu * _arrhenius(self.mobility_activation_J_mol, temperature_K, self.reference_temperature_K)
+
+    def facets(self, phase: str):
+        """The :class:`phasefield.anisotropy.FacetSet` of a phase, or None (isotropic)."""
+        from .anisotropy import FacetSet
+
+        if phase in self.facet_normals:
+            normals = [self.facet_normals[phase][i : i + self.dim] for i in range(0, len(self.facet_normals[phase]), self.dim)]
+            return FacetSet(normals, self.facet_energies[phase], self.facet_sharpness)
+        if phase in self.facet_angles_deg:
+            return FacetSet.from_angles(self.facet_angles_deg[phase], self.facet_energies[phase], self.facet_sharpness)
+        return None
 
     def diffusivity(self, phase: str, temperature_K: float) -> float:
         """Arrhenius bulk diffusivity of c in a phase at T [m^2/s]."""
@@ -310,8 +336,15 @@ def _coerce_whole(name: str, hint: Any, value: Any) -> Any:
     if origin is tuple:
         return tuple(float(v) if _is_float_tuple(hint) else v for v in value)
     if origin in (Mapping, dict) or hint is Mapping:
+        if _mapping_of_tuples(hint):
+            return _frozen_map({k: tuple(float(x) for x in v) for k, v in dict(value).items()})
         return _frozen_map({k: float(v) for k, v in dict(value).items()})
     return value
+
+
+def _mapping_of_tuples(hint: Any) -> bool:
+    args = typing.get_args(hint)
+    return len(args) == 2 and typing.get_origin(args[1]) is tuple
 
 
 def _is_float_tuple(hint: Any) -> bool:
@@ -368,6 +401,18 @@ def _validate(p: ModelParameters) -> None:
     for name in ("boundary_diffusivity_m2_s", "surface_diffusivity_m2_s"):
         _require(getattr(p, name) >= 0, name, getattr(p, name), ">= 0 m^2/s")
     _require(0 < p.v_site_overlap <= 1, "v_site_overlap", p.v_site_overlap, "in (0, 1]")
+    _require(p.facet_sharpness >= 2, "facet_sharpness", p.facet_sharpness, ">= 2")
+    for name in ("facet_angles_deg", "facet_normals"):
+        for phase in getattr(p, name):
+            phase_index(phase)
+            _require(phase in p.facet_energies, f"facet_energies[{phase}]", None, f"relative energies for the facets of {name}[{phase}]")
+    for phase in p.facet_energies:
+        phase_index(phase)
+        _require(phase in p.facet_angles_deg or phase in p.facet_normals, f"facet_angles_deg[{phase}]", None, f"facet normals for facet_energies[{phase}]")
+        try:
+            p.facets(phase)
+        except ValueError as err:
+            raise ValueError(f"facets of {phase} (facet_angles_deg / facet_normals / facet_energies): {err}") from None
     _require(p.nucleation_prefactor_per_m_s >= 0, "nucleation_prefactor_per_m_s", p.nucleation_prefactor_per_m_s, ">= 0")
     _require(p.nucleation_interface_energy_J_m2 > 0, "nucleation_interface_energy_J_m2", p.nucleation_interface_energy_J_m2, "> 0")
     _require(p.nucleus_thickness_nm > 0, "nucleus_thickness_nm", p.nucleus_thickness_nm, "> 0 nm")
@@ -430,7 +475,10 @@ def apply_overrides(params, overrides: Mapping[str, str] | list[str]):
                 raise ValueError(f"override {key!r}: {name} is not a mapping; write {name}=value")
             current = dict(changes.get(name, getattr(params, name)))
             entry = parse_pair_key(sub) if "/" in sub else (phase_index(sub), sub)[1]
-            current[entry] = _parse_scalar(key, text, float)
+            if _mapping_of_tuples(hint):
+                current[entry] = tuple(_parse_scalar(key, t.strip(), float) for t in text.split(","))
+            else:
+                current[entry] = _parse_scalar(key, text, float)
             changes[name] = _frozen_map(current)
         else:
             changes[name] = _parse_value(name, hint, text)

@@ -27,7 +27,8 @@ import xarray as xr
 
 from . import free_energy as fe
 from . import nucleation
-from .coefficients import FaceGeometry, local_coefficients, step_coefficients
+from . import anisotropy
+from .coefficients import FaceGeometry, _rotation, local_coefficients, step_coefficients
 from .diagnostics import Grid, frame_dataset, gradient_energy
 from .equations import FipyEquations
 from .fast import FastEquations
@@ -95,10 +96,12 @@ class Simulation:
         self.geometry = FaceGeometry.from_mesh(self.mesh)
         coords = np.asarray(self.mesh.cellCenters.value) * params.dx_nm
         self.grid = Grid(coords_nm=coords, shape=shape, dx_nm=params.dx_nm)
+        facets = [params.facets(g.phase) for g in self.grains]
+        self.facets = facets if any(f is not None for f in facets) else None
         if params.backend == "fipy":
-            self.equations = FipyEquations(self.mesh, len(self.grains), params.solver_tolerance)
+            self.equations = FipyEquations(self.mesh, len(self.grains), params.solver_tolerance, anisotropic=self.facets is not None)
         else:
-            self.equations = FastEquations(self.geometry, params.solver_tolerance)
+            self.equations = FastEquations(self.geometry, params.solver_tolerance, mesh=self.mesh)
         self._local = functools.lru_cache(maxsize=8)(lambda T: local_coefficients(params, self.units, T))
 
     # ---- state ------------------------------------------------------------------------------
@@ -123,8 +126,8 @@ class Simulation:
         evolving = np.flatnonzero(state.active & ~self.fixed)
         eta, c = state.eta, state.c
         for _ in range(self.params.sweeps):
-            k = step_coefficients(eta, c, self.grain_phase, evolving, lc, self.geometry)
-            eta, c, _ = self.equations.step(state.eta, state.c, k, evolving, dt)
+            k = step_coefficients(eta, c, self.grain_phase, evolving, lc, self.geometry, self.facets, state.orientation_deg)
+            eta, c, _ = self.equations.step(state.eta, state.c, k, evolving, dt, guess=(eta, c))
         change = max(float(np.abs(eta - state.eta).max()), float(np.abs(c - state.c).max()))
         if not math.isfinite(change):
             raise FloatingPointError("non-finite field")
@@ -187,6 +190,15 @@ class Simulation:
         lc = self._local(self.temperature_K(state.time))
         local = fe.local_free_energy(state.eta, state.c, self.grain_phase, lc)
         kappa = self.geometry.arithmetic(fe.pair_interpolate(state.eta, self.grain_phase, lc.kappa, float(lc.kappa.max())))
+        if self.facets is not None:  # (1/2) kappa gamma_i(n)^2 |grad eta_i|^2, gamma at each face's gradient direction
+            kappa = np.stack(
+                [
+                    kappa * anisotropy.gamma(f, self.geometry.face_gradient(state.eta[i]), _rotation(state.orientation_deg[i], 0, self.geometry)) ** 2
+                    if f is not None
+                    else kappa
+                    for i, f in enumerate(self.facets)
+                ]
+            )
         total = float((local * self.geometry.volume).sum()) + gradient_energy(state.eta, kappa, self.geometry)
         return total * self.units.energy_J_m3 * self.units.length_m**self.grid.dim
 

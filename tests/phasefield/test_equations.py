@@ -46,15 +46,25 @@ def test_c_is_conserved_to_1e8_during_reaction():
     assert np.abs(total / total[0] - 1.0).max() < 1e-8
 
 
-def _backend_difference(tolerance: float) -> tuple[float, float]:
-    """Largest |fipy - fast| of the fields after 0.2 s, and the largest change of eta over that time."""
+HEXAGONAL = dict(facet_angles_deg={"NVP": (0, 60, 120, 180, 240, 300)}, facet_energies={"NVP": (1.0, 1.2, 1.0, 1.2, 1.0, 1.2)})
+
+
+def _backend_difference(tolerance: float, **changes) -> tuple[float, float]:
+    """Largest |fipy - fast| of the fields after 20 steps of 0.01 s, and the largest change of eta.
+
+    A fixed step sequence: the adaptive controller's "grow dt?" decision could
+    flip on a 1e-10 difference and send the two runs down different (equally
+    valid) step sequences, which is not what is compared here.
+    """
     states = {}
     for backend in ("fipy", "fast"):
-        p, micro = _reacting_pair(32, backend=backend, solver_tolerance=tolerance, dt_max_s=0.01)
+        p, micro = _reacting_pair(32, backend=backend, solver_tolerance=tolerance, **changes)
         sim = Simulation(p, micro)
-        states[backend] = sim.advance(sim.initial_state(), 0.2 / sim.units.time_s)
+        state = sim.initial_state()
+        for _ in range(20):
+            state.eta, state.c, _ = sim.try_step(state, 0.01 / sim.units.time_s)
+        states[backend] = state
     a, b = states["fipy"], states["fast"]
-    assert a.n_steps == b.n_steps
     moved = float(np.abs(a.eta - sim.initial_state().eta).max())
     return max(float(np.abs(a.eta - b.eta).max()), float(np.abs(a.c - b.c).max())), moved
 
@@ -73,3 +83,29 @@ def test_fast_backend_equals_plain_fipy_to_solver_tolerance():
     assert moved > 1e-2  # the interfaces did move
     assert tight < 1e-7
     assert loose / tight > 30.0  # 1000x tighter tolerance -> (nearly) 1000x closer
+
+
+def test_fast_backend_equals_fipy_tensor_term_step_by_step():
+    """With faceted NVP, FiPy's own rank-2 DiffusionTerm against the fast backend's copy of its split.
+
+    FiPy's explicit tangential flux uses the harmonic face mean of each
+    gradient component, which jumps to 0 where the two cell values change sign;
+    along a trajectory a 1e-10 difference near such a switch grows to ~1e-3,
+    so the comparison is made step by step: from the same state (taken from the
+    fast run, 12 steps of 0.01 s with 2 sweeps), each step of both backends agrees
+    to solver tolerance times the conditioning.
+    """
+    sims = {}
+    for backend in ("fipy", "fast"):
+        p, micro = _reacting_pair(32, backend=backend, solver_tolerance=1e-12, **HEXAGONAL)
+        sims[backend] = Simulation(p, micro)
+    state = sims["fast"].initial_state()
+    dt = 0.01 / sims["fast"].units.time_s
+    worst = 0.0
+    for _ in range(12):
+        a_eta, a_c, _ = sims["fipy"].try_step(state, dt)
+        b_eta, b_c, _ = sims["fast"].try_step(state, dt)
+        worst = max(worst, float(np.abs(a_eta - b_eta).max()), float(np.abs(a_c - b_c).max()))
+        state.eta, state.c = b_eta, b_c
+    assert worst < 1e-8
+    assert np.abs(state.eta - sims["fast"].initial_state().eta).max() > 1e-2

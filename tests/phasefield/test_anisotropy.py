@@ -1,0 +1,326 @@
+"""Tests of the regularized facet anisotropy gamma(n) and its FiPy diffusion tensor."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from phasefield.anisotropy import (
+    FacetSet,
+    face_tensor,
+    gamma,
+    gamma_gradient,
+    gradient_tensor,
+    max_flux_stiffness,
+    rotation_matrix,
+    stiffness,
+)
+
+HEXAGON_UNEVEN = FacetSet.from_angles([17 + 60 * k for k in range(6)], [1.0, 1.15] * 3)
+RECTANGLE = FacetSet.from_angles([0, 90, 180, 270], [1.0, 1.3, 1.0, 1.3])
+# 12 facets 30 deg apart with alternating energies: non-adjacent Wulff vertices project
+# positively on each facet normal, so the exactness solve has something to correct.
+DODECAGON = FacetSet.from_angles(range(0, 360, 30), [1.0, 1.02] * 6, sharpness=20)
+
+
+def _cubic(e111: float, sharpness: float = 50.0) -> FacetSet:
+    n100 = [v for v in itertools.product([-1, 0, 1], repeat=3) if sum(map(abs, v)) == 1]
+    n111 = list(itertools.product([-1, 1], repeat=3))
+    normals = tuple(tuple(map(float, v)) for v in n100 + n111)
+    return FacetSet(normals, (1.0,) * 6 + (e111,) * 8, sharpness)
+
+
+def _random_3d(seed: int, count: int = 16) -> FacetSet:
+    rng = np.random.default_rng(seed)
+    normals = rng.normal(size=(count, 3))
+    energies = rng.uniform(1.0, 1.4, size=count)
+    return FacetSet(tuple(map(tuple, normals)), tuple(energies), sharpness=60)
+
+
+def _random_rotation(seed: int) -> np.ndarray:
+    q, r = np.linalg.qr(np.random.default_rng(seed).normal(size=(3, 3)))
+    q = q * np.sign(np.diag(r))
+    return q if np.linalg.det(q) > 0 else -q
+
+
+def _unit_circle(count: int) -> np.ndarray:
+    theta = np.linspace(0, 2 * np.pi, count, endpoint=False)
+    return np.stack([np.cos(theta), np.sin(theta)])
+
+
+def _on_shape(facets: FacetSet) -> np.ndarray:
+    return np.array([len(idx) > 0 for idx in facets.polytope[1]])
+
+
+# --- facet values -----------------------------------------------------------------------------
+# Tolerance 1e-12 relative: gamma(m_k) = gamma_k holds exactly by construction (linear solve),
+# so only rounding remains.
+
+
+@pytest.mark.parametrize("facets", [HEXAGON_UNEVEN, RECTANGLE, DODECAGON], ids=["hex", "rect", "12"])
+@pytest.mark.parametrize("sharpness", [10.0, 50.0, 200.0])
+def test_gamma_at_facet_normals_equals_facet_energies_2d(facets, sharpness):
+    facets = FacetSet(facets.normals, facets.energies, sharpness)
+    values = gamma(facets, facets.normal_array.T)
+    np.testing.assert_allclose(values, facets.energy_array, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "facets",
+    [_cubic(1.1), _cubic(1.5), _cubic(1.1, sharpness=200), _random_3d(0), _random_3d(1)],
+    ids=["cubic-1.1", "cubic-1.5", "cubic-p200", "random0", "random1"],
+)
+def test_gamma_at_facet_normals_equals_facet_energies_3d(facets):
+    # 3D facets have 3-8 vertices; the centroid generators make the facet value exact anyway.
+    on = _on_shape(facets)
+    values = gamma(facets, facets.normal_array[on].T)
+    np.testing.assert_allclose(values, facets.energy_array[on], rtol=1e-12)
+
+
+def test_facet_absent_from_wulff_shape_gets_the_convexified_corner_value():
+    # Diagonal facets at energy 2 miss the unit square (corner distance sqrt 2): gamma there is
+    # the regularized support function of the corner vertex alone, 2^(-1/p) sqrt(2).
+    p = 50.0
+    octagon = FacetSet.from_angles(range(0, 360, 45), [1.0, 2.0] * 4, sharpness=p)
+    value = gamma(octagon, np.array([1.0, 1.0]) / np.sqrt(2))
+    assert value == pytest.approx(2 ** (-1 / p) * np.sqrt(2), rel=1e-12)
+
+
+def test_energies_are_normalized_to_lowest_facet_and_round_trip():
+    facets = FacetSet.from_angles([0, 120, 240], [2.0, 3.0, 4.0], sharpness=30)
+    assert facets.energies == pytest.approx((1.0, 1.5, 2.0), rel=1e-15)
+    assert FacetSet(facets.normals, facets.energies, facets.sharpness) == facets
+    assert hash(facets) == hash(FacetSet(facets.normals, facets.energies, facets.sharpness))
+
+
+def test_isotropic_gamma_is_one():
+    n = _unit_circle(7)
+    np.testing.assert_allclose(gamma(None, n), 1.0, rtol=1e-15)
+    np.testing.assert_allclose(gamma_gradient(None, 3 * n), n, rtol=1e-15)
+    np.testing.assert_allclose(gradient_tensor(n, None), np.repeat(np.eye(2)[..., None], 7, 2))
+
+
+# --- convexity / stiffness --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("facets", [HEXAGON_UNEVEN, RECTANGLE, DODECAGON], ids=["hex", "rect", "12"])
+def test_stiffness_is_non_negative_over_a_dense_sweep_2d(facets):
+    # Convexity gives gamma + gamma'' >= 0; allow 1e-9 of the largest value for rounding.
+    s = stiffness(facets, _unit_circle(20000), rotation=23.0)[0]
+    assert s.min() >= -1e-9 * s.max()
+
+
+def test_stiffness_matches_finite_difference_of_gamma_of_theta():
+    # Independent check of the analytic Hessian: gamma + d^2gamma/dtheta^2 by centred
+    # differences, h = 1e-4 rad; truncation error h^2 gamma''''/12 stays below 1e-5 relative.
+    theta = np.linspace(0.01, 2 * np.pi, 37)
+    h = 1e-4
+
+    def g(t):
+        return gamma(HEXAGON_UNEVEN, np.stack([np.cos(t), np.sin(t)]))
+
+    fd = g(theta) + (g(theta + h) - 2 * g(theta) + g(theta - h)) / h**2
+    analytic = stiffness(HEXAGON_UNEVEN, np.stack([np.cos(theta), np.sin(theta)]))[0]
+    np.testing.assert_allclose(analytic, fd, rtol=1e-5, atol=1e-5 * np.abs(fd).max())
+
+
+@pytest.mark.parametrize("facets", [_cubic(1.1), _cubic(1.5), _random_3d(2)], ids=["c1.1", "c1.5", "rnd"])
+def test_stiffness_tensor_is_positive_semidefinite_3d(facets):
+    directions = np.random.default_rng(3).normal(size=(3, 20000))
+    s = stiffness(facets, directions)
+    assert s.min() >= -1e-9 * s.max()
+
+
+@pytest.mark.parametrize("sharpness", [20.0, 50.0])
+def test_stiffness_at_a_facet_normal_is_p_minus_one_times_length_squared_over_four_gamma(sharpness):
+    # By hand: at m_k only the edge's two vertices are active, with tangential coordinates
+    # differing by the facet length L, so gamma + gamma'' = (p - 1) L^2 / (4 gamma_k).
+    # Rectangle 2 x 2.6: the x facets (gamma 1) have L = 2.6, the y facets (gamma 1.3) L = 2.
+    facets = FacetSet(RECTANGLE.normals, RECTANGLE.energies, sharpness)
+    values = stiffness(facets, facets.normal_array.T)[0]
+    expected = (sharpness - 1) * np.array([2.6, 2.0, 2.6, 2.0]) ** 2 / (4 * facets.energy_array)
+    np.testing.assert_allclose(values, expected, rtol=1e-9)
+    # The flux Lipschitz bound is the largest gamma * stiffness (gamma = 1 facets).
+    assert max_flux_stiffness(facets) == pytest.approx(expected.max(), rel=1e-9)
+    assert max_flux_stiffness(None) == 1.0
+
+
+def test_midpoint_convexity_of_gamma_3d():
+    # Independent of the Hessian code: Gamma((a + b)/2) <= (Gamma(a) + Gamma(b))/2.
+    facets = _random_3d(4)
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(2, 3, 20000))
+    lhs = gamma(facets, (a + b) / 2)
+    rhs = (gamma(facets, a) + gamma(facets, b)) / 2
+    assert np.all(lhs <= rhs * (1 + 1e-12))
+
+
+def test_regularized_gamma_stays_below_the_support_function_and_converges_3d():
+    # Gamma <= h_W (Wulff shape inside the exact polyhedron); the largest gap is the corner
+    # pull-in w_min^(1/p), which tends to 0 as p grows.
+    directions = np.random.default_rng(6).normal(size=(3, 50000))
+    gaps = []
+    for p in (20.0, 50.0, 200.0):
+        facets = _cubic(1.5, sharpness=p)
+        support = (facets.polytope[0] @ directions).max(axis=0)
+        ratio = gamma(facets, directions) / support
+        assert ratio.max() <= 1 + 1e-12
+        weights = facets.generators[1]
+        assert ratio.min() >= weights[weights > 0].min() ** (1 / p) - 1e-12
+        gaps.append(1 - ratio.min())
+    assert gaps[0] > gaps[1] > gaps[2]
+
+
+# --- homogeneity, rotation, derivatives -------------------------------------------------------
+
+
+def test_gamma_is_one_homogeneous_and_its_gradient_zero_homogeneous():
+    p = np.random.default_rng(7).normal(size=(2, 100))
+    for scale in (1e-3, 0.5, 7.0):
+        np.testing.assert_allclose(gamma(HEXAGON_UNEVEN, scale * p), scale * gamma(HEXAGON_UNEVEN, p), rtol=1e-13)
+        np.testing.assert_allclose(
+            gamma_gradient(HEXAGON_UNEVEN, scale * p), gamma_gradient(HEXAGON_UNEVEN, p), rtol=1e-12
+        )
+
+
+def test_rotated_grain_at_rotated_normal_has_the_unrotated_energy_2d():
+    n = _unit_circle(360)
+    angle = 17.0
+    rotated = rotation_matrix(angle, 2) @ n
+    np.testing.assert_allclose(gamma(RECTANGLE, rotated, angle), gamma(RECTANGLE, n), rtol=1e-13)
+    np.testing.assert_allclose(
+        gamma_gradient(RECTANGLE, rotated, angle),
+        rotation_matrix(angle, 2) @ gamma_gradient(RECTANGLE, n),
+        atol=1e-13,
+    )
+
+
+def test_rotated_grain_at_rotated_normal_has_the_unrotated_energy_3d():
+    facets = _cubic(1.1)
+    r = _random_rotation(8)
+    n = np.random.default_rng(9).normal(size=(3, 500))
+    np.testing.assert_allclose(gamma(facets, r @ n, r), gamma(facets, n), rtol=1e-13)
+
+
+@pytest.mark.parametrize("facets", [HEXAGON_UNEVEN, _random_3d(10)], ids=["2d", "3d"])
+def test_gamma_gradient_matches_finite_differences(facets):
+    # Centred differences with step 1e-6 |p|: error ~ h^2 |Gamma'''| << 1e-6 relative.
+    d = facets.dim
+    p = np.random.default_rng(11).normal(size=(d, 40))
+    h = 1e-6 * np.linalg.norm(p, axis=0)
+    fd = np.stack(
+        [(gamma(facets, p + h * e[:, None]) - gamma(facets, p - h * e[:, None])) / (2 * h) for e in np.eye(d)]
+    )
+    np.testing.assert_allclose(gamma_gradient(facets, p, None), fd, rtol=1e-6, atol=1e-8)
+
+
+# --- the FiPy tensor D ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("facets", "rotation"),
+    [(HEXAGON_UNEVEN, 31.0), (RECTANGLE, 17.0), (_random_3d(12), _random_rotation(13)), (_cubic(1.1), None)],
+    ids=["hex", "rect", "3d-random", "3d-cubic"],
+)
+def test_tensor_times_gradient_is_the_derivative_of_half_gamma_squared(facets, rotation):
+    # D grad must equal d(Gamma^2/2)/dp; compared with centred differences of Gamma^2/2
+    # (step 1e-6 |p|, error well below the 1e-6 relative tolerance).
+    d = facets.dim
+    p = np.random.default_rng(14).normal(size=(d, 50))
+    tensor = gradient_tensor(p, facets, rotation)
+    flux = np.einsum("ijn,jn->in", tensor, p)
+
+    def energy(q):
+        return 0.5 * gamma(facets, q, rotation) ** 2
+
+    h = 1e-6 * np.linalg.norm(p, axis=0)
+    fd = np.stack([(energy(p + h * e[:, None]) - energy(p - h * e[:, None])) / (2 * h) for e in np.eye(d)])
+    np.testing.assert_allclose(flux, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_tensor_symmetric_part_is_gamma_squared_identity():
+    # FiPy puts n_f . D . n_f into the matrix; with the skew form it is gamma^2 > 0 for every
+    # face orientation, however strong the anisotropy.
+    p = np.random.default_rng(15).normal(size=(3, 100))
+    facets = _random_3d(16)
+    tensor = gradient_tensor(p, facets)
+    sym = 0.5 * (tensor + tensor.transpose(1, 0, 2))
+    g2 = gamma(facets, p / np.linalg.norm(p, axis=0)) ** 2
+    np.testing.assert_allclose(sym, g2 * np.eye(3)[:, :, None], atol=1e-12)
+
+
+def test_tensor_is_fipys_2d_form():
+    # examples/phase/anisotropy.py: D = W [[W, -W'], [W', W]] with W' = dgamma/dtheta.
+    theta = np.linspace(0, 2 * np.pi, 50)
+    n = np.stack([np.cos(theta), np.sin(theta)])
+    w = gamma(RECTANGLE, n, 17.0)
+    xi = gamma_gradient(RECTANGLE, n, 17.0)
+    w_prime = -xi[0] * np.sin(theta) + xi[1] * np.cos(theta)  # xi = W n + W' t
+    expected = w * np.array([[w, -w_prime], [w_prime, w]])
+    np.testing.assert_allclose(gradient_tensor(2.5 * n, RECTANGLE, 17.0), expected, atol=1e-12)
+
+
+def test_tensor_in_bulk_is_identity():
+    grad = np.array([[0.0, 1e-14, 1.0], [0.0, 0.0, 0.0]])
+    tensor = gradient_tensor(grad, HEXAGON_UNEVEN, floor=1e-10)
+    np.testing.assert_array_equal(tensor[:, :, :2], np.repeat(np.eye(2)[:, :, None], 2, axis=2))
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_face_tensor_has_fipy_layout_and_drives_a_diffusion_term(dim):
+    fp = pytest.importorskip("fipy")
+    if dim == 2:
+        mesh = fp.Grid2D(nx=12, ny=10, dx=1.0, dy=1.0)
+        facets, rotation = HEXAGON_UNEVEN, 10.0
+    else:
+        mesh = fp.Grid3D(nx=6, ny=5, nz=4, dx=1.0, dy=1.0, dz=1.0)
+        facets, rotation = _cubic(1.1), _random_rotation(17)
+    centres = np.asarray(mesh.cellCenters.value)
+    eta = fp.CellVariable(mesh=mesh, value=np.exp(-((centres - 3.0) ** 2).sum(axis=0) / 8.0))
+    value = face_tensor(eta, facets, rotation)
+    assert value.shape == (dim, dim, mesh.numberOfFaces)
+    np.testing.assert_array_equal(value, gradient_tensor(eta.faceGrad.value, facets, rotation))
+    coeff = fp.FaceVariable(mesh=mesh, rank=2, value=value)
+    eq = fp.TransientTerm() == fp.DiffusionTerm(coeff=coeff)
+    eq.solve(var=eta, dt=0.1)  # FiPy accepts the layout
+    assert np.all(np.isfinite(eta.value))
+    # Isotropic D = I must reproduce the scalar diffusion term exactly.
+    a = fp.CellVariable(mesh=mesh, value=eta.value.copy())
+    b = fp.CellVariable(mesh=mesh, value=eta.value.copy())
+    iso = fp.FaceVariable(mesh=mesh, rank=2, value=face_tensor(a, None))
+    (fp.TransientTerm() == fp.DiffusionTerm(coeff=iso)).solve(var=a, dt=0.5)
+    (fp.TransientTerm() == fp.DiffusionTerm(coeff=1.0)).solve(var=b, dt=0.5)
+    np.testing.assert_allclose(a.value, b.value, rtol=1e-10, atol=1e-12)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(normals=((1.0, 0.0), (0.0, 1.0)), energies=(1.0, 1.0)), "at least"),
+        (dict(normals=((1.0, 0.0), (0.0, 1.0), (0.7, 0.7)), energies=(1.0, 1.0, 1.0)), "half-space"),
+        (dict(normals=((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)), energies=(1.0, 0.0, 1.0, 1.0)), "energies"),
+        (dict(normals=((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)), energies=(1.0, np.inf, 1.0, 1.0)), "energies"),
+        (dict(normals=((1.0, 0.0), (2.0, 0.0), (-1.0, 1.0), (-1.0, -1.0)), energies=(1.0,) * 4), "duplicate"),
+        (dict(normals=((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0)), energies=(1.0, 1.0)), "energies"),
+        (dict(normals=((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)), energies=(1.0,) * 4, sharpness=1.0), "sharpness"),
+        (dict(normals=((1.0, 0, 0), (-1.0, 0, 0), (0, 1.0, 0), (0, -1.0, 0)), energies=(1.0,) * 4), "subspace"),
+        (dict(normals=((1.0, 0.0, 0.0, 0.0),) * 5, energies=(1.0,) * 5), "shape"),
+    ],
+)
+def test_invalid_facet_sets_are_rejected_with_the_field_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        FacetSet(**kwargs)
+
+
+def test_invalid_rotations_are_rejected():
+    with pytest.raises(ValueError, match="rotation"):
+        rotation_matrix(np.eye(2), 2)
+    with pytest.raises(ValueError, match="rotation"):
+        rotation_matrix(np.diag([1.0, 1.0, -1.0]), 3)
+    with pytest.raises(ValueError, match="rotation"):
+        rotation_matrix(30.0, 3)
+    with pytest.raises(ValueError, match="dimension"):
+        gamma(HEXAGON_UNEVEN, np.ones((3, 2)))
