@@ -1,6 +1,6 @@
 """Phase-field model of NVP growth from NH4VO3 and NaH2PO4 (FiPy)."""
 
-from .grains import Disc, Grain, HalfSpace, Microstructure, Polygon
+from .grains import Disc, Grain, HalfSpace, Microstructure, Polygon, Union
 from .output import open_run
 from .params import ModelParameters, SolverUnits, apply_overrides
 from .phases import PHASES
@@ -17,6 +17,7 @@ __all__ = [
     "Simulation",
     "SimulationError",
     "SolverUnits",
+    "Union",
     "apply_overrides",
     "open_run",
     "run",

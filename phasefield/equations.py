@@ -84,12 +84,14 @@ class FipyEquations:
         evolving: np.ndarray,
         dt: float,
         guess: tuple[np.ndarray, np.ndarray] | None = None,
+        solve_c: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, int]:
         """Advance one implicit step from (eta, c); returns (eta, c, linear iterations).
 
         ``guess`` (the latest sweep's iterate) is the value the variables hold
         while solving: FiPy's initial guess and the state its explicit
         anisotropy source is evaluated from; ``old`` is the start of the step.
+        ``solve_c=False`` leaves c at its start-of-step value (sweeps before the last).
         """
         eta_guess, c_guess = guess if guess is not None else (eta, c)
         new_eta = eta.copy()
@@ -109,6 +111,8 @@ class FipyEquations:
             self.eta_equations[i].solve(var=self.eta[i], dt=dt, solver=solver)
             iterations += _iterations(solver)
             new_eta[i] = self.eta[i].value
+        if not solve_c:
+            return new_eta, c.copy(), iterations
         self.c.setValue(c)
         self.c.updateOld()
         self.c.setValue(c_guess)

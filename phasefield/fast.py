@@ -93,11 +93,13 @@ class FastEquations:
         evolving: np.ndarray,
         dt: float,
         guess: tuple[np.ndarray, np.ndarray] | None = None,
+        solve_c: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, int]:
         """Advance one implicit step from (eta, c); returns (eta, c, linear iterations).
 
         ``guess`` (the latest sweep's iterate) is the CG starting point and the
         state the explicit tangential flux of an anisotropic term is taken from.
+        ``solve_c=False`` leaves c at its start-of-step value (sweeps before the last).
         """
         eta_guess, c_guess = guess if guess is not None else (eta, c)
         V = self.volume
@@ -113,6 +115,8 @@ class FastEquations:
                 rhs = rhs + self.tensor_flux.tangential_source(k.kappa_tensor[n], eta_guess[i])
             new_eta[i], its = conjugate_gradient(A, rhs, eta_guess[i], self.tolerance, inverse_diagonal=1.0 / A.data[self._diag])
             iterations += its
+        if not solve_c:
+            return new_eta, c.copy(), iterations
         A = self.operator(k.diffusivity_face, np.zeros_like(V))
         rhs = V * c / dt + A @ k.c_hat
         A.data[self._diag] += V / dt

@@ -80,6 +80,16 @@ class HalfSpace:
 
 
 @dataclass(frozen=True)
+class Union:
+    """The union of several shapes (an irregular particle): the smallest signed distance."""
+
+    parts: tuple[object, ...]
+
+    def distance(self, coords: np.ndarray) -> np.ndarray:
+        return np.min([part.distance(coords) for part in self.parts], axis=0)
+
+
+@dataclass(frozen=True)
 class Microstructure:
     """Grains and their shapes (the initial state of a scenario).
 
@@ -88,7 +98,7 @@ class Microstructure:
     grains
         The shaped grains, in order; each is paired with a shape in ``shapes``.
     shapes
-        :class:`Disc`, :class:`Polygon` or :class:`HalfSpace` per grain.
+        :class:`Disc`, :class:`Polygon`, :class:`HalfSpace` or :class:`Union` per grain.
     empty_slots
         Phases of extra, initially empty slots (nuclei land there).
     """

@@ -128,9 +128,9 @@ class ModelParameters:
     v_site_overlap
         Fraction of interface V sites of NH4VO3 matched in NVP (atomistic);
         scales the NH4VO3/NVP mobility.
-    facet_angles_deg, facet_normals, facet_energies
+    phase_facet_angles_deg, phase_facet_normals, phase_facet_energies
         Facet anisotropy per phase: outward facet normals in the crystal frame
-        (2D: angles, degrees CCW from the crystal x axis; 3D: ``facet_normals``
+        (2D: angles, degrees CCW from the crystal x axis; 3D: ``phase_facet_normals``
         as flattened x, y, z triples) and relative energies. A phase without an
         entry is isotropic. Each grain rotates its phase's facets by its
         orientation (:mod:`phasefield.anisotropy`).
@@ -147,6 +147,9 @@ class ModelParameters:
         How often nucleation is sampled [s].
     seed
         Seed of the random generator (nucleation sampling).
+    constant_measure_phase
+        Grains of this phase keep their initial area (3D: volume) through a
+        Lagrange multiplier (:mod:`phasefield.constraints`); "" for none.
     dt_initial_s, dt_max_s
         First and largest time step [s].
     max_field_change
@@ -192,9 +195,9 @@ class ModelParameters:
 
     v_site_overlap: float = 1.0
 
-    facet_angles_deg: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
-    facet_normals: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
-    facet_energies: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
+    phase_facet_angles_deg: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
+    phase_facet_normals: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
+    phase_facet_energies: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
     facet_sharpness: float = 30.0
 
     nucleation_prefactor_per_m_s: float = 1e12
@@ -202,6 +205,8 @@ class ModelParameters:
     nucleus_thickness_nm: float = 0.5
     nucleation_interval_s: float = 0.1
     seed: int = 0
+
+    constant_measure_phase: str = ""
 
     dt_initial_s: float = 1e-3
     dt_max_s: float = 0.05
@@ -218,7 +223,7 @@ class ModelParameters:
                 raise ValueError(f"{name} = {value!r} is not allowed; allowed: a mapping 'A/B' -> number")
             object.__setattr__(self, name, _frozen_map({parse_pair_key(k): v for k, v in value.items()}))
         object.__setattr__(self, "diffusivity_m2_s", _frozen_map(self.diffusivity_m2_s))
-        for name in ("facet_angles_deg", "facet_normals", "facet_energies"):
+        for name in ("phase_facet_angles_deg", "phase_facet_normals", "phase_facet_energies"):
             object.__setattr__(self, name, _frozen_map({k: tuple(float(x) for x in v) for k, v in getattr(self, name).items()}))
         object.__setattr__(self, "domain_nm", tuple(float(v) for v in self.domain_nm))
         _validate(self)
@@ -253,11 +258,11 @@ class ModelParameters:
         """The :class:`phasefield.anisotropy.FacetSet` of a phase, or None (isotropic)."""
         from .anisotropy import FacetSet
 
-        if phase in self.facet_normals:
-            normals = [self.facet_normals[phase][i : i + self.dim] for i in range(0, len(self.facet_normals[phase]), self.dim)]
-            return FacetSet(normals, self.facet_energies[phase], self.facet_sharpness)
-        if phase in self.facet_angles_deg:
-            return FacetSet.from_angles(self.facet_angles_deg[phase], self.facet_energies[phase], self.facet_sharpness)
+        if phase in self.phase_facet_normals:
+            normals = [self.phase_facet_normals[phase][i : i + self.dim] for i in range(0, len(self.phase_facet_normals[phase]), self.dim)]
+            return FacetSet(normals, self.phase_facet_energies[phase], self.facet_sharpness)
+        if phase in self.phase_facet_angles_deg:
+            return FacetSet.from_angles(self.phase_facet_angles_deg[phase], self.phase_facet_energies[phase], self.facet_sharpness)
         return None
 
     def diffusivity(self, phase: str, temperature_K: float) -> float:
@@ -402,17 +407,17 @@ def _validate(p: ModelParameters) -> None:
         _require(getattr(p, name) >= 0, name, getattr(p, name), ">= 0 m^2/s")
     _require(0 < p.v_site_overlap <= 1, "v_site_overlap", p.v_site_overlap, "in (0, 1]")
     _require(p.facet_sharpness >= 2, "facet_sharpness", p.facet_sharpness, ">= 2")
-    for name in ("facet_angles_deg", "facet_normals"):
+    for name in ("phase_facet_angles_deg", "phase_facet_normals"):
         for phase in getattr(p, name):
             phase_index(phase)
-            _require(phase in p.facet_energies, f"facet_energies[{phase}]", None, f"relative energies for the facets of {name}[{phase}]")
-    for phase in p.facet_energies:
+            _require(phase in p.phase_facet_energies, f"phase_facet_energies[{phase}]", None, f"relative energies for the facets of {name}[{phase}]")
+    for phase in p.phase_facet_energies:
         phase_index(phase)
-        _require(phase in p.facet_angles_deg or phase in p.facet_normals, f"facet_angles_deg[{phase}]", None, f"facet normals for facet_energies[{phase}]")
+        _require(phase in p.phase_facet_angles_deg or phase in p.phase_facet_normals, f"phase_facet_angles_deg[{phase}]", None, f"facet normals for phase_facet_energies[{phase}]")
         try:
             p.facets(phase)
         except ValueError as err:
-            raise ValueError(f"facets of {phase} (facet_angles_deg / facet_normals / facet_energies): {err}") from None
+            raise ValueError(f"facets of {phase} (phase_facet_angles_deg / phase_facet_normals / phase_facet_energies): {err}") from None
     _require(p.nucleation_prefactor_per_m_s >= 0, "nucleation_prefactor_per_m_s", p.nucleation_prefactor_per_m_s, ">= 0")
     _require(p.nucleation_interface_energy_J_m2 > 0, "nucleation_interface_energy_J_m2", p.nucleation_interface_energy_J_m2, "> 0")
     _require(p.nucleus_thickness_nm > 0, "nucleus_thickness_nm", p.nucleus_thickness_nm, "> 0 nm")
@@ -420,6 +425,7 @@ def _validate(p: ModelParameters) -> None:
     _require(isinstance(p.seed, int) and p.seed >= 0, "seed", p.seed, "an integer >= 0")
     _require(0 < p.dt_initial_s <= p.dt_max_s, "dt_initial_s", p.dt_initial_s, f"in (0, dt_max_s = {p.dt_max_s}] s")
     _require(0 < p.max_field_change <= 0.5, "max_field_change", p.max_field_change, "in (0, 0.5]")
+    _require(p.constant_measure_phase in ("", *PHASES), "constant_measure_phase", p.constant_measure_phase, f"'' or one of {', '.join(PHASES)}")
     _require(isinstance(p.sweeps, int) and 1 <= p.sweeps <= 10, "sweeps", p.sweeps, "an integer in [1, 10]")
     _require(p.backend in ("fast", "fipy"), "backend", p.backend, "'fast' or 'fipy'")
     _require(0 < p.solver_tolerance < 1e-2, "solver_tolerance", p.solver_tolerance, "in (0, 1e-2)")

@@ -41,7 +41,7 @@ class Scenario:
     run: Callable[..., xr.Dataset]
 
 
-_MODULES = ("epitaxy", "below_tc", "threshold")
+_MODULES = ("epitaxy", "below_tc", "threshold", "wulff", "trimming")
 
 
 def scenarios() -> dict[str, Scenario]:

@@ -46,7 +46,7 @@ def test_c_is_conserved_to_1e8_during_reaction():
     assert np.abs(total / total[0] - 1.0).max() < 1e-8
 
 
-HEXAGONAL = dict(facet_angles_deg={"NVP": (0, 60, 120, 180, 240, 300)}, facet_energies={"NVP": (1.0, 1.2, 1.0, 1.2, 1.0, 1.2)})
+HEXAGONAL = dict(phase_facet_angles_deg={"NVP": (0, 60, 120, 180, 240, 300)}, phase_facet_energies={"NVP": (1.0, 1.2, 1.0, 1.2, 1.0, 1.2)})
 
 
 def _backend_difference(tolerance: float, **changes) -> tuple[float, float]:
