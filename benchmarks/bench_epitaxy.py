@@ -4,15 +4,22 @@ Run:  python benchmarks/bench_epitaxy.py [--grids 128 256] [--steps 4] [--rounds
 
 Each setup starts from the same state: the epitaxy microstructure held at
 710 degC, 0.5 s of growth, and one NVP nucleus placed by the seeded nucleation
-model, so that 5 fields evolve (surroundings, NH4VO3, NaH2PO4, NVP, c). It then
+model, so that 5 fields evolve (surroundings, NH4VO3, NaH2PO4, NVP, c). The
+first three setups use isotropic interface energies; "fast-faceted" is the
+scenario as shipped, with the NH4VO3 and NVP facet anisotropy on (its cost is
+the ratio of its time to "fast"). It then
 times ``--steps`` steps of a fixed size (the scenario's dt_max) with the
 scenario's 2 sweeps. Setups are interleaved round by round, and ratios are
 taken within a round, so machine noise hits all of them alike.
 
 Reported per setup (medians over rounds):
   * ms per time step;
-  * field-cell updates per second = cells x fields x sweeps / time per step
-    (each sweep solves every field once; FiPy-speed notes count one solve);
+  * field-cell updates per second = cells x fields / time per step (a step
+    sweeps the order parameters twice and solves c once; the FiPy-speed notes
+    count one solve per field, so this is the conservative count);
+  * field-cell solves per second = cells x (order parameters x sweeps + 1) /
+    time per step: the same work counted per linear solve, the unit of the
+    FiPy-speed notes' 0.13 M/s baseline;
   * the share of time in assembly (FiPy: ``Term._prepareLinearSystem``; fast:
     coefficient refresh + operator refresh) vs the linear solve, from a
     separate cProfile run;
@@ -33,18 +40,20 @@ from phasefield import Simulation
 from phasefield.equations import FipyEquations
 from scenarios.epitaxy import EpitaxyParameters, microstructure
 
-SETUPS = ("fipy-default", "fipy-cg", "fast")
+SETUPS = ("fipy-default", "fipy-cg", "fast", "fast-faceted")
 
 
-def prepared(grid: int, setup: str, anisotropic: bool = False):
-    p = EpitaxyParameters(grid=grid, start_temperature_C=710.0, hold_temperature_C=710.0, ramp_K_per_s=0.0, backend="fast")
+def prepared(grid: int, setup: str):
+    """The benchmark state; every setup but "fast-faceted" uses isotropic interface energies."""
+    facets = {} if setup == "fast-faceted" else dict(phase_facet_angles_deg={}, phase_facet_energies={})
+    p = EpitaxyParameters(grid=grid, start_temperature_C=710.0, hold_temperature_C=710.0, ramp_K_per_s=0.0, backend="fast", **facets)
     sim = Simulation(p, microstructure(p))
     state = sim.initial_state()
     state = sim.advance(state, 0.5 / sim.units.time_s)
     rng = np.random.default_rng(1)
     while not state.active[sim.grain_phase == 4].any():
         sim.nucleate(state, rng)
-    if setup != "fast":
+    if setup.startswith("fipy"):
         sim.equations = FipyEquations(sim.mesh, len(sim.grains), p.solver_tolerance, solver="default" if setup == "fipy-default" else "cg")
     return sim, state
 
@@ -64,7 +73,7 @@ def time_steps(sim, state, steps: int) -> float:
 
 ASSEMBLY = {
     "fipy": ("_prepareLinearSystem",),
-    "fast": ("step_coefficients", "operator"),
+    "fast": ("step_coefficients", "operator", "tangential_source", "normal_coefficient"),
 }
 SOLVE = {"fipy": ("_solve_",), "fast": ("conjugate_gradient",)}
 
@@ -79,7 +88,7 @@ def shares(sim, state, setup: str, steps: int) -> tuple[float, float]:
     prof.disable()
     stats = pstats.Stats(prof).stats
     total = sum(v[2] for k, v in stats.items())  # tottime sum = profiled wall
-    kind = "fast" if setup == "fast" else "fipy"
+    kind = "fipy" if setup.startswith("fipy") else "fast"
 
     def cum(names):
         return sum(v[3] for (f, line, fn), v in stats.items() if fn in names)
@@ -94,7 +103,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--skip-lu-above", type=int, default=256, help="skip FiPy's default (SuperLU) above this grid")
     args = ap.parse_args()
-    print(f"{'grid':>5} {'setup':>13} {'ms/step':>9} {'M upd/s':>8} {'assembly':>9} {'solve':>6} {'x default':>10}")
+    print(f"{'grid':>5} {'setup':>13} {'ms/step':>9} {'M upd/s':>8} {'M solve/s':>10} {'assembly':>9} {'solve':>6} {'x default':>10}")
     for grid in args.grids:
         setups = [s for s in SETUPS if not (s == "fipy-default" and grid > args.skip_lu_above)]
         times = {s: [] for s in setups}
@@ -116,10 +125,14 @@ def main() -> None:
             sim, state = prepared(grid, s)
             a, so = shares(sim, state, s, max(1, args.steps // 2))
             sweeps = sim.params.sweeps
-            upd = cells * nfields * sweeps / t / 1e6
+            upd = cells * nfields / t / 1e6
+            solves = cells * ((nfields - 1) * sweeps + 1) / t / 1e6
             ratio = f"{statistics.median(ratios[s]):.1f}" if ratios[s] else "-"
-            print(f"{grid:>5} {s:>13} {t * 1e3:9.1f} {upd:8.2f} {a:9.0%} {so:6.0%} {ratio:>10}", flush=True)
-        print(f"      ({cells} cells, {nfields} fields, {sweeps} sweeps per step)")
+            print(f"{grid:>5} {s:>13} {t * 1e3:9.1f} {upd:8.2f} {solves:10.2f} {a:9.0%} {so:6.0%} {ratio:>10}", flush=True)
+        if "fast-faceted" in times:
+            cost = statistics.median(a / b for a, b in zip(times["fast-faceted"], times["fast"]))
+            print(f"      facet anisotropy costs {cost:.2f}x the isotropic fast step")
+        print(f"      ({cells} cells, {nfields} fields; each step: {sweeps} order-parameter sweeps, then one c solve)")
 
 
 if __name__ == "__main__":

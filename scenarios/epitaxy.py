@@ -6,7 +6,9 @@ the heating chip. The chip is heated at 20 K/s from 560 degC and held at
 appears at 8-9 s as in the paper's Fig. 3 timeline). NVP nucleates at the NH4VO3/NaH2PO4
 contact once T > T_c (never painted), inherits the NH4VO3 orientation, and
 grows into NH4VO3, whose free surface stays where it is, while NaH2PO4 is drawn
-through the boundary into NVP and its particle shrinks.
+through the boundary into NVP and its particle shrinks. NH4VO3 and NVP carry
+the facet anisotropy of their lattices seen along the paper's zone axes
+(NH4VO3 [0 1 2]: low-energy (100); NVP [1 2 -1]), from the atomistic module.
 
 What to look at: ``phase_area.sel(phase=["NH4VO3", "NaH2PO4", "NVP"])`` (NVP
 grows while NaH2PO4 is consumed), ``centroid_x`` of the NH4VO3 grain (the
@@ -17,13 +19,16 @@ converted), ``mean_V_valence`` (+5 -> +3, EELS Fig. 1t), ``c_total`` (constant).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import xarray as xr
 
 import phasefield
 from phasefield import Disc, Grain, Microstructure, ModelParameters
 
+from phasefield.params import _frozen_map
+
+from .facets import epitaxial_facets
 from .registry import Scenario
 
 
@@ -41,8 +46,14 @@ class EpitaxyParameters(ModelParameters):
         In-plane orientation of the NH4VO3 crystal (NVP inherits it).
     nvp_slots
         Order-parameter slots available to NVP nuclei.
+    phase_facet_angles_deg, phase_facet_energies
+        Facets of NH4VO3 (seen along [0 1 2]) and NVP (along [1 2 -1], in the
+        NH4VO3 frame through the orientation relationship) from
+        :func:`scenarios.facets.epitaxial_facets` (atomistic lattice estimate).
     """
 
+    phase_facet_angles_deg: object = field(default_factory=lambda: _frozen_map({k: v[0] for k, v in epitaxial_facets().items()}))
+    phase_facet_energies: object = field(default_factory=lambda: _frozen_map({k: v[1] for k, v in epitaxial_facets().items()}))
     start_temperature_C: float = 560.0
     hold_temperature_C: float = 710.0
     nh4vo3_radius_nm: float = 14.0

@@ -8,7 +8,7 @@ tanh inflection: well below 0.05 dx for w = 1.5 dx.
 import numpy as np
 import pytest
 
-from phasefield.anisotropy import FacetSet, rotation_matrix
+from phasefield.anisotropy import FacetSet
 from phasefield.shape_analysis import (
     boundary_normals,
     compare_with_wulff,
@@ -157,6 +157,6 @@ def test_invalid_input_is_rejected():
     with pytest.raises(ValueError, match="dx"):
         contour(_disc(), 0.0)
     with pytest.raises(ValueError, match="eta_2d"):
-        compare_with_wulff(np.zeros((10, 10)), DX, rotation_matrix(0.0, 2))
+        compare_with_wulff(np.zeros((10, 10)), DX, np.array([[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]]))
     with pytest.raises(ValueError, match="tol_deg"):
         facet_sharpness(_disc(), DX, [0.0], tol_deg=0.0)

@@ -142,6 +142,7 @@ def _cubic(e111):
 
 
 @pytest.mark.parametrize("e111", [None, 1.1, 1.5, 1.8])
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:spglib.*")  # raised inside pymatgen
 def test_polyhedron_matches_pymatgen_wulff_shape_for_cubic_100_111(e111):
     # pymatgen builds its shape independently (dual hull of Miller-index planes expanded by
     # the cubic point group).  e111 = 1.8 > sqrt 3 drops {111} out: a cube again.

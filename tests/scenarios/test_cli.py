@@ -64,3 +64,12 @@ def test_threshold_sweep_reports_nvp_only_above_tc(tmp_path, small_toml):
     assert np.isnan(summary.nvp_onset_s.sel(temperature_C=690.0))
     assert (tmp_path / "thr_T715C.nc").exists()
     summary.close()
+
+
+def test_crystal_report_prints_the_papers_numbers_and_asks_for_a_cif(capsys):
+    assert main(["crystal-report"]) == 0
+    out = capsys.readouterr().out
+    assert "d(2 0 2) NVP" in out and "3.5749" in out
+    assert "needs an NH4VO3 CIF" in out
+    assert main(["crystal-report", "--cif", "NH4VO3"]) == 2
+    assert "PHASE=PATH" in capsys.readouterr().err

