@@ -92,6 +92,13 @@ class FaceGeometry:
             gradient=gradient,
         )
 
+    def flux_divergence(self, phi: np.ndarray, face_coeff: np.ndarray) -> np.ndarray:
+        """V div(c grad phi) per cell with FiPy's two-point face flux (no flux through the boundary)."""
+        f = self.interior
+        a, b = self.first[f], self.second[f]
+        flux = face_coeff[f] * self.weight[f] * (phi[b] - phi[a])
+        return np.bincount(a, flux, phi.size) - np.bincount(b, flux, phi.size)
+
     def face_gradient(self, phi: np.ndarray) -> np.ndarray:
         """Gradient at faces, (dim, faces): the two-cell difference along the face normal,
         the mean of the cells' Gauss gradients across it (FiPy's ``faceGrad`` construction)."""
@@ -172,6 +179,7 @@ def step_coefficients(
     geometry: FaceGeometry,
     facets: list | None = None,
     orientation_deg: np.ndarray | None = None,
+    stabilization: list | None = None,
 ) -> StepCoefficients:
     """Evaluate every coefficient from the start-of-step state.
 
@@ -194,6 +202,10 @@ def step_coefficients(
         orientation; ``facets=None`` for an isotropic run. The gradient
         coefficient of grain i becomes kappa_f D(n_i), D from
         :func:`phasefield.anisotropy.gradient_tensor` at the face gradient of eta_i.
+    stabilization
+        Per grain S (with facets): kappa S I is added to the tensor (implicit,
+        normal part) and div(kappa S grad eta_i) of the iterate subtracted
+        explicitly, so the two cancel once the sweeps have converged.
     """
     L = fe.pair_interpolate(eta, grain_phase, lc.mobility, fallback=float(lc.mobility.max()))
     kappa = fe.pair_interpolate(eta, grain_phase, lc.kappa, fallback=float(lc.kappa.max()))
@@ -205,22 +217,57 @@ def step_coefficients(
     D = fe.diffusivity_field(eta, grain_phase, lc)
     kappa_face = geometry.arithmetic(kappa)
     tensors = None
+    explicit = (s_plus - s) * eta_e
     if facets is not None:
-        tensors = np.stack(
-            [
-                kappa_face * gradient_tensor(geometry.face_gradient(eta[i]), facets[i], _rotation(orientation_deg[i], eta.shape[1], geometry))
-                for i in evolving
-            ]
-        )
+        eye = np.eye(geometry.normals.shape[0])[:, :, None]
+        S = np.zeros(eta.shape[0]) if stabilization is None else np.asarray(stabilization, dtype=float)
+        faceted = [g for g, f in enumerate(facets) if f is not None]
+        tensors, S_used = [], []
+        for i in evolving:
+            grad = geometry.face_gradient(eta[i])
+            if facets[i] is not None:
+                tensor, S_i = gradient_tensor(grad, facets[i], _rotation(orientation_deg[i], 0, geometry)), S[i]
+            else:
+                tensor, S_i = _neighbour_tensor(eta, i, grad, faceted, facets, orientation_deg, geometry), max([S[g] for g in faceted], default=0.0)
+            tensors.append(kappa_face * (tensor + S_i * eye))
+            S_used.append(S_i)
+        tensors = np.stack(tensors)
+        for n, i in enumerate(evolving):
+            if S_used[n] > 0:
+                explicit[n] -= geometry.flux_divergence(eta[i], kappa_face * S_used[n]) / geometry.volume
     return StepCoefficients(
         tau=1.0 / L,
         kappa_face=kappa_face,
         s_plus=s_plus,
-        explicit=(s_plus - s) * eta_e,
+        explicit=explicit,
         diffusivity_face=geometry.harmonic(D),
         c_hat=lc.composition @ h,
         kappa_tensor=tensors,
     )
+
+
+def _neighbour_tensor(eta, i, grad, faceted, facets, orientation_deg, geometry) -> np.ndarray:
+    """Tensor of a grain without facets: the anisotropy of the faceted grains it borders.
+
+    Interface anisotropy belongs to the interface, not to one order parameter:
+    at a boundary between a faceted grain g and grain i both gradient terms
+    must carry gamma_g, or the isotropic partner dilutes it (measured: a square
+    facet set relaxed to a shape 15 % of its size away from the Wulff square).
+    Weights w_g = eta_g^2 / sum_{j != i} eta_j^2 (face means) are 1 along a
+    two-grain boundary; the rest is isotropic.
+    """
+    others = np.delete(np.arange(eta.shape[0]), i)
+    total = np.maximum((eta[others] ** 2).sum(axis=0), 1e-12)
+    d = grad.shape[0]
+    D = np.zeros((d, d, grad.shape[1]))
+    weight_sum = np.zeros(grad.shape[1])
+    for g in faceted:
+        if g == i:
+            continue
+        w = geometry.arithmetic(eta[g] ** 2 / total)
+        D += w * gradient_tensor(grad, facets[g], _rotation(orientation_deg[g], 0, geometry))
+        weight_sum += w
+    return D + (1.0 - weight_sum) * np.eye(d)[:, :, None]
 
 
 def _rotation(orientation_deg: float, _cells: int, geometry: FaceGeometry):

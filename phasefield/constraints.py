@@ -6,12 +6,15 @@ step all order parameters are moved along the gradient of the constraint,
 eta_j += lambda d h_g / d eta_j with h_g = eta_g^2 / sum(eta^2) (non-zero only
 inside the grain's interfaces), and lambda is found by Newton iteration on the
 grain's measure sum(h_g) dV against the target fixed at the start of the run
-(so errors do not accumulate). A step followed by this projection is projected
-gradient descent of the free energy on the constraint surface: the discrete
-form of the volume-preserving Allen-Cahn multiplier (Rubinstein & Sternberg,
-IMA J. Appl. Math. 48 (1992) 249). A direction that is not the constraint's
-gradient (say eta (1 - eta)) moves anisotropic boundaries by an amount that
-depends on their profile width, gamma(n), and was measured to raise the energy.
+(so errors do not accumulate). The multiplier itself acts inside each solve
+(:func:`multiplier`, the volume-preserving Allen-Cahn multiplier of Rubinstein
+& Sternberg, IMA J. Appl. Math. 48 (1992) 249, in discrete form): a projection
+alone lets the interface flow shrink the particle and pushes it back along the
+constraint gradient, which was measured to stall the relaxation of an uneven
+facet set near a square; the projection only removes the small remaining drift.
+A direction that is not the constraint's gradient (say eta (1 - eta)) moves
+anisotropic boundaries by an amount that depends on their profile width,
+gamma(n), and was measured to raise the energy.
 """
 
 from __future__ import annotations
@@ -41,11 +44,7 @@ def hold_measure(eta: np.ndarray, grain: int, target: float, cell_measure: float
     tolerance
         Relative accuracy of the restored measure.
     """
-    e2 = eta**2
-    S = np.maximum(e2.sum(axis=0), 1e-12)
-    h = e2[grain] / S
-    direction = -2.0 * eta * h / S  # d h_grain / d eta_j for j != grain
-    direction[grain] = 2.0 * eta[grain] * (1.0 - h) / S
+    direction = measure_gradient(eta, grain)
 
     def moved(lam: float) -> np.ndarray:
         return np.clip(eta + lam * direction, 0.0, 1.0)
@@ -62,3 +61,24 @@ def hold_measure(eta: np.ndarray, grain: int, target: float, cell_measure: float
         lam += error / slope
         current = grain_measure(moved(lam), grain, cell_measure)
     return moved(lam)
+
+
+def measure_gradient(eta: np.ndarray, grain: int) -> np.ndarray:
+    """d h_g / d eta_j for every grain j, (grains, cells): the direction that changes only the measure."""
+    e2 = eta**2
+    S = np.maximum(e2.sum(axis=0), 1e-12)
+    h = e2[grain] / S
+    direction = -2.0 * eta * h / S
+    direction[grain] = 2.0 * eta[grain] * (1.0 - h) / S
+    return direction
+
+
+def multiplier(force: np.ndarray, mobility: np.ndarray, direction: np.ndarray, volume: np.ndarray) -> float:
+    """lambda that makes the Allen-Cahn rate L (force + lambda d) leave the measure unchanged.
+
+    d(measure)/dt = sum V d . L (F + lambda d) = 0 gives
+    lambda = - sum V L d.F / sum V L d.d (Rubinstein & Sternberg's multiplier, discrete).
+    """
+    weight = volume * mobility
+    denominator = float((weight * (direction**2).sum(axis=0)).sum())
+    return -float((weight * (direction * force).sum(axis=0)).sum()) / denominator if denominator > 0 else 0.0

@@ -136,6 +136,11 @@ class ModelParameters:
         orientation (:mod:`phasefield.anisotropy`).
     facet_sharpness
         Regularization exponent p of the convex gamma (larger: sharper corners).
+    facet_stabilization
+        S / max_flux_stiffness of a faceted grain: an implicit isotropic
+        diffusion kappa S, cancelled by the same term applied explicitly to the
+        latest iterate, damps the grid-scale noise of FiPy's explicit
+        tangential flux along facets (0 switches it off).
     nucleation_prefactor_per_m_s
         J0 of the NVP nucleation rate per length of NH4VO3/NaH2PO4 contact
         [1/(m s)].
@@ -199,6 +204,7 @@ class ModelParameters:
     phase_facet_normals: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
     phase_facet_energies: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
     facet_sharpness: float = 30.0
+    facet_stabilization: float = 0.25
 
     nucleation_prefactor_per_m_s: float = 1e12
     nucleation_interface_energy_J_m2: float = 0.06
@@ -407,6 +413,7 @@ def _validate(p: ModelParameters) -> None:
         _require(getattr(p, name) >= 0, name, getattr(p, name), ">= 0 m^2/s")
     _require(0 < p.v_site_overlap <= 1, "v_site_overlap", p.v_site_overlap, "in (0, 1]")
     _require(p.facet_sharpness >= 2, "facet_sharpness", p.facet_sharpness, ">= 2")
+    _require(p.facet_stabilization >= 0, "facet_stabilization", p.facet_stabilization, ">= 0")
     for name in ("phase_facet_angles_deg", "phase_facet_normals"):
         for phase in getattr(p, name):
             phase_index(phase)

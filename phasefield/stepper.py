@@ -15,6 +15,7 @@ resumed from a frame repeats the uninterrupted run step for step.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -32,11 +33,11 @@ import xarray as xr
 from . import free_energy as fe
 from . import nucleation
 from . import anisotropy
-from .constraints import grain_measure, hold_measure
+from .constraints import grain_measure, hold_measure, measure_gradient, multiplier
 from .coefficients import FaceGeometry, _rotation, local_coefficients, step_coefficients
 from .diagnostics import Grid, frame_dataset, gradient_energy
 from .equations import FipyEquations
-from .fast import FastEquations
+from .fast import FastEquations, TensorFlux
 from .grains import Microstructure, build_fields, grain_phase_indices, is_substrate
 from .output import append_frame, open_run, resume_state
 from .params import ModelParameters, SolverUnits
@@ -103,11 +104,13 @@ class Simulation:
         self.grid = Grid(coords_nm=coords, shape=shape, dx_nm=params.dx_nm)
         facets = [params.facets(g.phase) for g in self.grains]
         self.facets = facets if any(f is not None for f in facets) else None
+        self.stabilization = [params.facet_stabilization * anisotropy.max_flux_stiffness(f) if f is not None else 0.0 for f in facets]
         if params.backend == "fipy":
             self.equations = FipyEquations(self.mesh, len(self.grains), params.solver_tolerance, anisotropic=self.facets is not None)
         else:
             self.equations = FastEquations(self.geometry, params.solver_tolerance, mesh=self.mesh)
         self._local = functools.lru_cache(maxsize=8)(lambda T: local_coefficients(params, self.units, T))
+        self.tensor_flux = TensorFlux(self.mesh, self.geometry)
         self.cell_measure = params.dx_nm**self.grid.dim
         self.measure_targets: dict[int, float] = {}
         if params.constant_measure_phase:
@@ -137,13 +140,38 @@ class Simulation:
         evolving = np.flatnonzero(state.active & ~self.fixed)
         eta, c = state.eta, state.c
         for sweep in range(self.params.sweeps):
-            k = step_coefficients(eta, c, self.grain_phase, evolving, lc, self.geometry, self.facets, state.orientation_deg)
+            k = step_coefficients(eta, c, self.grain_phase, evolving, lc, self.geometry, self.facets, state.orientation_deg, self.stabilization)
+            if self.measure_targets:
+                k = self._with_multipliers(k, eta, evolving)
             last = sweep == self.params.sweeps - 1
             eta, c, _ = self.equations.step(state.eta, state.c, k, evolving, dt, guess=(eta, c), solve_c=last)
         change = max(float(np.abs(eta - state.eta).max()), float(np.abs(c - state.c).max()))
         if not math.isfinite(change):
             raise FloatingPointError("non-finite field")
         return eta, c, change
+
+    def allen_cahn_force(self, k, eta: np.ndarray, evolving: np.ndarray) -> np.ndarray:
+        """F_i = div(kappa D grad eta_i) - d f_loc / d eta_i at the iterate, (evolving, cells),
+        with the discrete operators of the solves (FiPy's two-point flux and tangential source)."""
+        V = self.geometry.volume
+        force = np.empty((len(evolving), V.size))
+        for n, i in enumerate(evolving):
+            if k.kappa_tensor is None:
+                div = self.geometry.flux_divergence(eta[i], k.kappa_face)
+            else:
+                div = self.geometry.flux_divergence(eta[i], self.tensor_flux.normal_coefficient(k.kappa_tensor[n]))
+                div = div + self.tensor_flux.tangential_source(k.kappa_tensor[n], eta[i])
+            force[n] = div / V + k.explicit[n] - k.s_plus[n] * eta[i]
+        return force
+
+    def _with_multipliers(self, k, eta: np.ndarray, evolving: np.ndarray):
+        force = self.allen_cahn_force(k, eta, evolving)
+        explicit = k.explicit.copy()
+        for g in self.measure_targets:
+            d = measure_gradient(eta, g)[evolving]
+            lam = multiplier(force, 1.0 / k.tau, d, self.geometry.volume)
+            explicit += lam * d
+        return dataclasses.replace(k, explicit=explicit)
 
     def advance(self, state: State, t_end: float) -> State:
         """Step from ``state.time`` to exactly ``t_end`` (solver units)."""

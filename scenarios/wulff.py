@@ -145,13 +145,18 @@ def compare(ds: xr.Dataset, p: WulffParameters) -> tuple[xr.Dataset, dict]:
             "facet_normal_errors_deg": json_list(result.normal_error_deg),
         }
         return vertex, attrs
-    hull = wulff_polyhedron(p.facet_set, _rotation_3d(p.orientation_deg))
-    volume_cells = float((eta**2 / np.maximum((ds.eta.isel(time=-1).values ** 2).sum(axis=0), 1e-12)).sum())
-    vertices = scale_to_measure(hull.points[hull.vertices], volume_cells * p.dx_nm**3)
-    scaled = ConvexHull(vertices)
+    volume = float((eta**2 / np.maximum((ds.eta.isel(time=-1).values ** 2).sum(axis=0), 1e-12)).sum()) * p.dx_nm**3
     surface, _, _, _ = marching_cubes(eta, 0.5, spacing=(p.dx_nm,) * 3)  # (z, y, x) order
     points = surface[:, ::-1] + 0.5 * p.dx_nm
     centre = _centroid_xyz(eta, ds)
+    if p.facet_set is None:  # isotropic: the equal-volume sphere
+        radius = (3.0 * volume / (4.0 * np.pi)) ** (1.0 / 3.0)
+        distance = np.abs(np.linalg.norm(points - centre, axis=1) - radius)
+        return xr.Dataset(), {"hausdorff_nm": float(distance.max()), "hausdorff_cells": float(distance.max() / p.dx_nm), "mean_surface_distance_nm": float(distance.mean())}
+    hull = wulff_polyhedron(p.facet_set, _rotation_3d(p.orientation_deg))
+    vertices = scale_to_measure(hull.points[hull.vertices], volume)
+    scaled = ConvexHull(vertices)
+    # |max_k (n_k . x - d_k)|: exact distance to the surface inside, a lower bound outside near edges
     normals, offsets = scaled.equations[:, :3], -scaled.equations[:, 3]
     signed = (points - centre) @ normals.T - offsets
     distance = np.abs(signed.max(axis=1))

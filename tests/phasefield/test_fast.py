@@ -67,3 +67,13 @@ def test_conjugate_gradient_stops_at_fipy_rhs_criterion_and_conserves_without_pr
     assert np.linalg.norm(b - A @ x) <= 1e-8 * np.linalg.norm(b)
     assert its > 5
     assert abs(x.sum() - x0.sum()) < 1e-12 * x0.sum()  # columns of A sum to V/dt: zero-sum Krylov space
+
+
+def test_flux_divergence_is_fipys_diffusion_term_applied_explicitly():
+    mesh = fp.Grid2D(nx=8, ny=6)
+    rng = np.random.default_rng(4)
+    phi, coeff = rng.random(mesh.numberOfCells), rng.random(mesh.numberOfFaces)
+    ours = FaceGeometry.from_mesh(mesh).flux_divergence(phi, coeff) / np.asarray(mesh.cellVolumes)
+    var = fp.CellVariable(mesh=mesh, value=phi)
+    fipy = (fp.FaceVariable(mesh=mesh, value=coeff) * var.faceGrad).divergence.value
+    np.testing.assert_allclose(ours, fipy, rtol=1e-12, atol=1e-12)

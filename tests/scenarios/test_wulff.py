@@ -26,33 +26,21 @@ def test_area_is_held_and_isotropic_gamma_relaxes_to_a_circle():
     assert ds.attrs["hausdorff_cells"] < 0.5
 
 
-_ROUNDED_CORNERS = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "measured 4.2 (4-fold) and 4.5 (uneven) cells at this size, 2.7-2.8 cells for r = 8 nm: "
-        "the diffuse interface (l = 4 cells) rounds 90-degree corners; the regularization "
-        "accounts for only 0.5 cells (p = 30) and p = 100 changes 2.8 to 2.7. Facet normals pass (< 1.6 deg)."
-    ),
-)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "facets",
     [
         dict(facet_angles_deg=(0.0, 60.0, 120.0, 180.0, 240.0, 300.0), facet_energies=(1.0,) * 6),
-        pytest.param(dict(facet_angles_deg=(0.0, 90.0, 180.0, 270.0), facet_energies=(1.0,) * 4), marks=_ROUNDED_CORNERS),
-        pytest.param(
-            dict(facet_angles_deg=(0.0, 90.0, 180.0, 270.0), facet_energies=(1.0, 1.3, 1.0, 1.3), orientation_deg=17.0),
-            marks=_ROUNDED_CORNERS,
-        ),
+        dict(facet_angles_deg=(0.0, 90.0, 180.0, 270.0), facet_energies=(1.0,) * 4),
+        dict(facet_angles_deg=(0.0, 90.0, 180.0, 270.0), facet_energies=(1.0, 1.3, 1.0, 1.3), orientation_deg=17.0),
     ],
     ids=["6-fold", "4-fold", "uneven-rotated"],
 )
 def test_relaxed_shape_matches_wulff_construction(facets):
     """Issue criterion: within 2 grid cells (equal-area), facet normals within 3 degrees.
 
-    Measured (20 s, 96^2, r = 12 nm, dx = 0.5 nm): 6-fold 1.76 cells, 0.6 deg.
+    Measured (20 s, 96^2, r = 12 nm, dx = 0.5 nm, ~75 s each): 6-fold 0.72 cells,
+    0.38 deg; 4-fold 1.17 cells, 0.03 deg; uneven rotated 1.59 cells, 0.27 deg.
     """
     ds = run(WulffParameters(**facets))
     assert ds.attrs["max_facet_normal_error_deg"] < 3.0
@@ -61,17 +49,23 @@ def test_relaxed_shape_matches_wulff_construction(facets):
 
 @pytest.mark.slow
 def test_cube_facets_relax_to_a_cube_like_shape_in_3d():
+    """Measured: 0.93 cells from the equal-volume Wulff cube (mean 0.18 nm), 24^3 cells, 4 s."""
     p = WulffParameters(
-        domain_nm=(24.0, 24.0, 24.0),
-        grid=32,
-        radius_nm=7.0,
+        domain_nm=(18.0, 18.0, 18.0),
+        grid=24,
+        radius_nm=5.0,
         facet_normals=(1, 0, 0, -1, 0, 0, 0, 1, 0, 0, -1, 0, 0, 0, 1, 0, 0, -1),
         facet_energies=(1.0,) * 6,
-        duration_s=10.0,
-        output_interval_s=5.0,
+        duration_s=4.0,
+        output_interval_s=2.0,
     )
     ds = run(p)
+    volume = ds.grain_area.sel(grain=1).values
+    np.testing.assert_allclose(volume, volume[0], rtol=1e-8)
     assert ds.attrs["hausdorff_cells"] < 2.0
+    # and an isotropic gamma gives a sphere (compared with the equal-volume sphere)
+    sphere = run(WulffParameters(**{**p.to_dict(), "facet_normals": (), "facet_energies": (), "facet_angles_deg": ()}))
+    assert sphere.attrs["hausdorff_cells"] < 1.0
 
 
 def test_growing_particle_trims_its_boundary_into_facets():
