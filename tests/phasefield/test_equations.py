@@ -109,3 +109,20 @@ def test_fast_backend_equals_fipy_tensor_term_step_by_step():
         state.eta, state.c = b_eta, b_c
     assert worst < 1e-8
     assert np.abs(state.eta - sims["fast"].initial_state().eta).max() > 1e-2
+
+
+def test_nzsp_substrate_is_fixed_and_a_particle_on_it_stays_attached():
+    """The NZSP region never evolves; a NaH2PO4 particle wetting it (sigma_NZSP < sigma_surface) stays on it."""
+    from phasefield import HalfSpace
+
+    p = isothermal(grid=48, domain_nm=(24.0, 24.0), interface_width_nm=2.0, duration_s=1.0, output_interval_s=0.5)
+    micro = Microstructure(
+        grains=(Grain("NZSP", fixed=True), Grain("NaH2PO4")),
+        shapes=(HalfSpace(6.0, axis=1), Disc((12.0, 10.0), 5.0)),
+    )
+    ds = run(p, micro)
+    substrate = ds.eta.sel(grain=1).values
+    np.testing.assert_array_equal(substrate[-1], substrate[0])
+    contact = ds.eta.sel(grain=2).isel(time=-1).sel(y=7.0, method="nearest").max()
+    assert float(contact) > 0.5  # the particle still touches the substrate
+    assert np.abs(ds.c_total.values / ds.c_total.values[0] - 1).max() < 1e-8
