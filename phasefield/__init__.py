@@ -1,14 +1,18 @@
 """Phase-field model of NVP growth from NH4VO3 and NaH2PO4 (FiPy)."""
 
+from .anisotropy import FacetSet, gamma, gradient_tensor
 from .grains import Disc, Grain, HalfSpace, Microstructure, Polygon, Union
 from .output import open_run
 from .params import ModelParameters, SolverUnits, apply_overrides
 from .phases import PHASES
+from .shape_analysis import boundary_normals, compare_with_wulff, facet_sharpness
 from .stepper import Simulation, SimulationError, run
+from .wulff import wulff_polygon, wulff_polyhedron
 
 __all__ = [
     "PHASES",
     "Disc",
+    "FacetSet",
     "Grain",
     "HalfSpace",
     "Microstructure",
@@ -19,6 +23,13 @@ __all__ = [
     "SolverUnits",
     "Union",
     "apply_overrides",
+    "boundary_normals",
+    "compare_with_wulff",
+    "facet_sharpness",
+    "gamma",
+    "gradient_tensor",
     "open_run",
     "run",
+    "wulff_polygon",
+    "wulff_polyhedron",
 ]
