@@ -226,7 +226,7 @@ def step_coefficients(
         for i in evolving:
             grad = geometry.face_gradient(eta[i])
             if facets[i] is not None:
-                tensor, S_i = gradient_tensor(grad, facets[i], _rotation(orientation_deg[i], 0, geometry)), S[i]
+                tensor, S_i = gradient_tensor(grad, facets[i], _rotation(orientation_deg[i], geometry.normals.shape[0])), S[i]
             else:
                 tensor, S_i = _neighbour_tensor(eta, i, grad, faceted, facets, orientation_deg, geometry), max([S[g] for g in faceted], default=0.0)
             tensors.append(kappa_face * (tensor + S_i * eye))
@@ -265,14 +265,14 @@ def _neighbour_tensor(eta, i, grad, faceted, facets, orientation_deg, geometry) 
         if g == i:
             continue
         w = geometry.arithmetic(eta[g] ** 2 / total)
-        D += w * gradient_tensor(grad, facets[g], _rotation(orientation_deg[g], 0, geometry))
+        D += w * gradient_tensor(grad, facets[g], _rotation(orientation_deg[g], geometry.normals.shape[0]))
         weight_sum += w
     return D + (1.0 - weight_sum) * np.eye(d)[:, :, None]
 
 
-def _rotation(orientation_deg: float, _cells: int, geometry: FaceGeometry):
+def _rotation(orientation_deg: float, dim: int):
     """2D: the angle; 3D: a rotation about z by the angle (grain orientation convention)."""
-    if geometry.normals.shape[0] == 2:
+    if dim == 2:
         return float(orientation_deg)
     t = np.radians(orientation_deg)
     return np.array([[np.cos(t), -np.sin(t), 0.0], [np.sin(t), np.cos(t), 0.0], [0.0, 0.0, 1.0]])

@@ -32,15 +32,15 @@ class FastEquations:
     ----------
     geometry
         Face connectivity and weights of the FiPy mesh.
-    mesh
-        The FiPy mesh itself, needed for anisotropic (tensor) gradient terms.
+    tensor_flux
+        FiPy's tensor-term split on this mesh, needed for anisotropic gradient terms.
     tolerance
         Relative residual ||r|| <= tolerance ||b|| (FiPy's "RHS" criterion).
     """
 
-    def __init__(self, geometry: FaceGeometry, tolerance: float, mesh=None):
+    def __init__(self, geometry: FaceGeometry, tolerance: float, tensor_flux: "TensorFlux | None" = None):
         self.geometry = geometry
-        self.tensor_flux = TensorFlux(mesh, geometry) if mesh is not None else None
+        self.tensor_flux = tensor_flux
         self.tolerance = tolerance
         n = geometry.volume.size
         f = np.flatnonzero(geometry.interior)

@@ -104,13 +104,13 @@ class Simulation:
         self.grid = Grid(coords_nm=coords, shape=shape, dx_nm=params.dx_nm)
         facets = [params.facets(g.phase) for g in self.grains]
         self.facets = facets if any(f is not None for f in facets) else None
+        self.tensor_flux = TensorFlux(self.mesh, self.geometry)
         self.stabilization = [params.facet_stabilization * anisotropy.max_flux_stiffness(f) if f is not None else 0.0 for f in facets]
         if params.backend == "fipy":
             self.equations = FipyEquations(self.mesh, len(self.grains), params.solver_tolerance, anisotropic=self.facets is not None)
         else:
-            self.equations = FastEquations(self.geometry, params.solver_tolerance, mesh=self.mesh)
+            self.equations = FastEquations(self.geometry, params.solver_tolerance, self.tensor_flux)
         self._local = functools.lru_cache(maxsize=8)(lambda T: local_coefficients(params, self.units, T))
-        self.tensor_flux = TensorFlux(self.mesh, self.geometry)
         self.cell_measure = params.dx_nm**self.grid.dim
         self.measure_targets: dict[int, float] = {}
         if params.constant_measure_phase:
@@ -209,7 +209,7 @@ class Simulation:
         p = self.params
         T = self.temperature_K(state.time)
         h = fe.phase_fractions(state.eta, self.grain_phase, len(PHASES))
-        cells = nucleation.sample_nuclei(rng, p, T, h, self.grid.dx_nm**self.grid.dim, p.nucleation_interval_s)
+        cells = nucleation.sample_nuclei(rng, p, T, h, self.cell_measure, p.nucleation_interval_s)
         for cell in cells:
             free = np.flatnonzero((self.grain_phase == _NVP) & ~state.active)
             if free.size == 0:
@@ -235,7 +235,7 @@ class Simulation:
         if self.facets is not None:  # (1/2) kappa gamma_i(n)^2 |grad eta_i|^2, gamma at each face's gradient direction
             kappa = np.stack(
                 [
-                    kappa * anisotropy.gamma(f, self.geometry.face_gradient(state.eta[i]), _rotation(state.orientation_deg[i], 0, self.geometry)) ** 2
+                    kappa * anisotropy.gamma(f, self.geometry.face_gradient(state.eta[i]), _rotation(state.orientation_deg[i], self.grid.dim)) ** 2
                     if f is not None
                     else kappa
                     for i, f in enumerate(self.facets)

@@ -17,7 +17,7 @@ import logging
 import sys
 from pathlib import Path
 
-from phasefield import apply_overrides
+from phasefield import SimulationError, apply_overrides
 
 from .registry import get, scenarios
 
@@ -127,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, FileExistsError) as err:
         print(f"nvp-growth: error: {err}", file=sys.stderr)
         return 2
+    except SimulationError as err:
+        print(f"nvp-growth: the run stopped: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
