@@ -66,6 +66,7 @@ class FaceGeometry:
     normals: np.ndarray
     distance: np.ndarray
     gradient: tuple  # sparse (cells x cells) per axis: FiPy's Gauss cell gradient
+    face_sum: sp.csr_matrix  # (cells x faces): sum over a cell's faces with their outward orientation
 
     @classmethod
     def from_mesh(cls, mesh) -> "FaceGeometry":
@@ -97,6 +98,7 @@ class FaceGeometry:
             normals=np.asarray(mesh._faceCellToCellNormals),
             distance=np.asarray(mesh._cellDistances),
             gradient=gradient,
+            face_sum=face_sum,
         )
 
     def flux_divergence(self, phi: np.ndarray, face_coeff: np.ndarray) -> np.ndarray:
@@ -233,7 +235,7 @@ def step_coefficients(
         for i in evolving:
             grad = geometry.face_gradient(eta[i])
             if facets[i] is not None:
-                tensor, S_i = gradient_tensor(grad, facets[i], _rotation(orientation_deg[i], geometry.normals.shape[0]), floor=GRADIENT_FLOOR), S[i]
+                tensor, S_i = gradient_tensor(grad, facets[i], grain_rotation(orientation_deg[i], geometry.normals.shape[0]), floor=GRADIENT_FLOOR), S[i]
             else:
                 tensor, S_i = _neighbour_tensor(eta, i, grad, faceted, facets, orientation_deg, geometry), max([S[g] for g in faceted], default=0.0)
             tensors.append(kappa_face * (tensor + S_i * eye))
@@ -275,12 +277,12 @@ def _neighbour_tensor(eta, i, grad, faceted, facets, orientation_deg, geometry) 
         live = w > 1e-8
         if not live.any():
             continue
-        D[:, :, live] += w[live] * gradient_tensor(grad[:, live], facets[g], _rotation(orientation_deg[g], d), floor=GRADIENT_FLOOR)
+        D[:, :, live] += w[live] * gradient_tensor(grad[:, live], facets[g], grain_rotation(orientation_deg[g], d), floor=GRADIENT_FLOOR)
         weight_sum[live] += w[live]
     return D + (1.0 - weight_sum) * np.eye(d)[:, :, None]
 
 
-def _rotation(orientation_deg: float, dim: int):
+def grain_rotation(orientation_deg: float, dim: int):
     """2D: the angle; 3D: a rotation about z by the angle (grain orientation convention)."""
     if dim == 2:
         return float(orientation_deg)

@@ -229,11 +229,6 @@ class TensorFlux:
         self.face_normals = np.asarray(mesh.faceNormals)
         self.rotation = np.asarray(DiffusionTerm(coeff=1.0)._getRotationTensor(mesh).value)  # (d, d, faces): n, t1 (, t2)
         self.area = np.asarray(mesh._faceAreas)
-        cell_faces = np.ma.getdata(mesh.cellFaceIDs)
-        valid = ~np.ma.getmaskarray(mesh.cellFaceIDs)
-        orient = np.ma.filled(mesh._cellToFaceOrientations, 0).astype(float)
-        rows = np.broadcast_to(np.arange(mesh.numberOfCells), cell_faces.shape)[valid]
-        self.face_sum = sp.csr_matrix((orient[valid], (rows, cell_faces[valid])), shape=(mesh.numberOfCells, mesh.numberOfFaces))
 
     def normal_coefficient(self, tensor: np.ndarray) -> np.ndarray:
         """n_f . D . n_f per face: the part FiPy puts into the matrix (times area/distance)."""
@@ -250,4 +245,4 @@ class TensorFlux:
         with np.errstate(divide="ignore", invalid="ignore"):
             harmonic = np.where((product >= 0.0) & (np.abs(denominator) > 1e-20), product / denominator, 0.0)
         along = np.einsum("if,ikf->kf", harmonic, self.rotation[:, 1:])
-        return self.face_sum @ (along * coeff).sum(axis=0)
+        return g.face_sum @ (along * coeff).sum(axis=0)

@@ -34,7 +34,7 @@ from . import free_energy as fe
 from . import nucleation
 from . import anisotropy
 from .constraints import grain_measure, hold_measure, measure_gradient, multiplier
-from .coefficients import FaceGeometry, _rotation, local_coefficients, step_coefficients
+from .coefficients import FaceGeometry, grain_rotation, local_coefficients, step_coefficients
 from .diagnostics import Grid, frame_dataset, gradient_energy
 from .equations import FipyEquations
 from .fast import FastEquations, TensorFlux
@@ -235,7 +235,7 @@ class Simulation:
         if self.facets is not None:  # (1/2) kappa gamma_i(n)^2 |grad eta_i|^2, gamma at each face's gradient direction
             kappa = np.stack(
                 [
-                    kappa * anisotropy.gamma(f, self.geometry.face_gradient(state.eta[i]), _rotation(state.orientation_deg[i], self.grid.dim)) ** 2
+                    kappa * anisotropy.gamma(f, self.geometry.face_gradient(state.eta[i]), grain_rotation(state.orientation_deg[i], self.grid.dim)) ** 2
                     if f is not None
                     else kappa
                     for i, f in enumerate(self.facets)

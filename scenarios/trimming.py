@@ -87,7 +87,7 @@ def trimming_measures(ds: xr.Dataset, p: TrimmingParameters, bins: int = 72) -> 
     """Per frame: facet sharpness and the length of boundary per normal-angle bin."""
     facets = p.facets("NVP")
     on_shape = facets_on_shape(facets)
-    lab = np.array([(np.degrees(np.arctan2(*facets.normals[k][::-1])) + p.orientation_deg) % 360.0 for k in on_shape])
+    lab = (facets.angles_deg[list(on_shape)] + p.orientation_deg) % 360.0
     edges = np.linspace(0.0, 360.0, bins + 1)
     sharp, hist = [], []
     for t in range(ds.sizes["time"]):

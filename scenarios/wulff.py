@@ -36,6 +36,7 @@ from skimage.measure import marching_cubes
 import phasefield
 from phasefield import Disc, Grain, Microstructure, ModelParameters
 from phasefield.anisotropy import FacetSet
+from phasefield.coefficients import grain_rotation
 from phasefield.params import _frozen_map
 from phasefield.shape_analysis import compare_with_wulff
 from phasefield.wulff import scale_to_measure, wulff_polygon, wulff_polyhedron
@@ -112,11 +113,6 @@ def microstructure(p: WulffParameters) -> Microstructure:
     return Microstructure(grains=(Grain(_PHASE, p.orientation_deg),), shapes=(Disc(centre, p.radius_nm),))
 
 
-def _rotation_3d(deg: float) -> np.ndarray:
-    t = np.radians(deg)
-    return np.array([[np.cos(t), -np.sin(t), 0.0], [np.sin(t), np.cos(t), 0.0], [0.0, 0.0, 1.0]])
-
-
 def compare(ds: xr.Dataset, p: WulffParameters) -> tuple[xr.Dataset, dict]:
     """The final shape against the equal-measure Wulff shape: variables and attributes to add."""
     eta = ds.eta.sel(grain=1).isel(time=-1).values
@@ -153,7 +149,7 @@ def compare(ds: xr.Dataset, p: WulffParameters) -> tuple[xr.Dataset, dict]:
         radius = (3.0 * volume / (4.0 * np.pi)) ** (1.0 / 3.0)
         distance = np.abs(np.linalg.norm(points - centre, axis=1) - radius)
         return xr.Dataset(), {"hausdorff_nm": float(distance.max()), "hausdorff_cells": float(distance.max() / p.dx_nm), "mean_surface_distance_nm": float(distance.mean())}
-    hull = wulff_polyhedron(p.facet_set, _rotation_3d(p.orientation_deg))
+    hull = wulff_polyhedron(p.facet_set, grain_rotation(p.orientation_deg, 3))
     vertices = scale_to_measure(hull.points[hull.vertices], volume)
     scaled = ConvexHull(vertices)
     # |max_k (n_k . x - d_k)|: exact distance to the surface inside, a lower bound outside near edges
