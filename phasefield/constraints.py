@@ -28,7 +28,9 @@ def grain_measure(eta: np.ndarray, grain: int, cell_measure: float) -> float:
     return float((e2[grain] / np.maximum(e2.sum(axis=0), 1e-12)).sum() * cell_measure)
 
 
-def hold_measure(eta: np.ndarray, grain: int, target: float, cell_measure: float, tolerance: float = 1e-10) -> np.ndarray:
+def hold_measure(
+    eta: np.ndarray, grain: int, target: float, cell_measure: float, movable: np.ndarray | None = None, tolerance: float = 1e-10
+) -> np.ndarray:
     """Return eta with ``grain``'s measure moved back to ``target``.
 
     Parameters
@@ -41,10 +43,14 @@ def hold_measure(eta: np.ndarray, grain: int, target: float, cell_measure: float
         Its measure to restore (same units as ``cell_measure`` x cells).
     cell_measure
         Area or volume of one cell.
+    movable
+        Boolean per grain: the grains that may change (a fixed substrate may not); default all.
     tolerance
         Relative accuracy of the restored measure.
     """
     direction = measure_gradient(eta, grain)
+    if movable is not None:
+        direction[~np.asarray(movable, dtype=bool)] = 0.0
 
     def moved(lam: float) -> np.ndarray:
         return np.clip(eta + lam * direction, 0.0, 1.0)

@@ -13,7 +13,6 @@ import numpy as np
 import xarray as xr
 
 from . import free_energy as fe
-from .coefficients import FaceGeometry
 from .phases import PHASES, SURROUNDINGS, V_CONTENT, V_VALENCE
 
 _AXES = ("x", "y", "z")
@@ -41,13 +40,6 @@ class Grid:
 
     def axis_nm(self, k: int) -> np.ndarray:
         return (np.arange(self.shape[k]) + 0.5) * self.dx_nm
-
-
-def gradient_energy(eta: np.ndarray, kappa_face: np.ndarray, geometry: FaceGeometry) -> float:
-    """sum_i sum_faces kappa_f/2 (eta_b - eta_a)^2 area/distance: the discrete (1/2) kappa |grad eta|^2 integral."""
-    f = geometry.interior
-    diff = eta[:, geometry.second[f]] - eta[:, geometry.first[f]]
-    return float(0.5 * (kappa_face[..., f] * geometry.weight[f] * diff**2).sum())
 
 
 def frame_dataset(

@@ -39,7 +39,7 @@ class FipyEquations:
     tolerance
         Relative residual of FiPy's ``LinearCGSolver`` (criterion "RHS").
     anisotropic
-        Use a rank-2 face coefficient for every grain's gradient term.
+        Give every grain its own face coefficient (facets: kappa gamma^2).
     solver
         "cg" (FiPy's ``LinearCGSolver``; the systems are symmetric positive
         definite) or "default" (what FiPy picks: SuperLU with scipy alone).
@@ -58,9 +58,8 @@ class FipyEquations:
         self.explicit = [fp.CellVariable(mesh=mesh, value=0.0) for _ in range(n_grains)]
         self.diffusivity = fp.FaceVariable(mesh=mesh, value=0.0)
         self.c_hat = fp.CellVariable(mesh=mesh, value=0.0)
-        if anisotropic:
-            d = mesh.dim
-            self.kappa = [fp.FaceVariable(mesh=mesh, rank=2, value=np.zeros((d, d, mesh.numberOfFaces))) for _ in range(n_grains)]
+        if anisotropic:  # one scalar face coefficient per grain: kappa gamma_i^2 (+ stabilizer)
+            self.kappa = [fp.FaceVariable(mesh=mesh, value=1.0) for _ in range(n_grains)]
         else:
             shared = fp.FaceVariable(mesh=mesh, value=1.0)
             self.kappa = [shared] * n_grains
@@ -89,15 +88,14 @@ class FipyEquations:
         """Advance one implicit step from (eta, c); returns (eta, c, linear iterations).
 
         ``guess`` (the latest sweep's iterate) is the value the variables hold
-        while solving: FiPy's initial guess and the state its explicit
-        anisotropy source is evaluated from; ``old`` is the start of the step.
+        while solving (FiPy's initial guess); ``old`` is the start of the step.
         ``solve_c=False`` leaves c at its start-of-step value (sweeps before the last).
         """
         eta_guess, c_guess = guess if guess is not None else (eta, c)
         new_eta = eta.copy()
         iterations = 0
         self.tau.setValue(k.tau)
-        if k.kappa_tensor is None:
+        if k.kappa_face.ndim == 1:
             self.kappa[0].setValue(k.kappa_face)
         for n, i in enumerate(evolving):
             self.eta[i].setValue(eta[i])
@@ -105,8 +103,8 @@ class FipyEquations:
             self.eta[i].setValue(eta_guess[i])
             self.s_plus[i].setValue(k.s_plus[n])
             self.explicit[i].setValue(k.explicit[n])
-            if k.kappa_tensor is not None:
-                self.kappa[i].setValue(k.kappa_tensor[n])
+            if k.kappa_face.ndim == 2:
+                self.kappa[i].setValue(k.kappa_face[n])
             solver = self._new_solver()
             self.eta_equations[i].solve(var=self.eta[i], dt=dt, solver=solver)
             iterations += _iterations(solver)

@@ -32,15 +32,12 @@ class FastEquations:
     ----------
     geometry
         Face connectivity and weights of the FiPy mesh.
-    tensor_flux
-        FiPy's tensor-term split on this mesh, needed for anisotropic gradient terms.
     tolerance
         Relative residual ||r|| <= tolerance ||b|| (FiPy's "RHS" criterion).
     """
 
-    def __init__(self, geometry: FaceGeometry, tolerance: float, tensor_flux: "TensorFlux | None" = None):
+    def __init__(self, geometry: FaceGeometry, tolerance: float):
         self.geometry = geometry
-        self.tensor_flux = tensor_flux
         self.tolerance = tolerance
         n = geometry.volume.size
         f = np.flatnonzero(geometry.interior)
@@ -97,8 +94,7 @@ class FastEquations:
     ) -> tuple[np.ndarray, np.ndarray, int]:
         """Advance one implicit step from (eta, c); returns (eta, c, linear iterations).
 
-        ``guess`` (the latest sweep's iterate) is the CG starting point and the
-        state the explicit tangential flux of an anisotropic term is taken from.
+        ``guess`` (the latest sweep's iterate) is the CG starting point.
         ``solve_c=False`` leaves c at its start-of-step value (sweeps before the last).
         """
         eta_guess, c_guess = guess if guess is not None else (eta, c)
@@ -108,11 +104,7 @@ class FastEquations:
         for n, i in enumerate(evolving):
             diag = V * (k.tau / dt + k.s_plus[n])
             rhs = V * (k.tau / dt * eta[i] + k.explicit[n])
-            if k.kappa_tensor is None:
-                A = self.operator(k.kappa_face, diag)
-            else:
-                A = self.operator(self.tensor_flux.normal_coefficient(k.kappa_tensor[n]), diag)
-                rhs = rhs + self.tensor_flux.tangential_source(k.kappa_tensor[n], eta_guess[i])
+            A = self.operator(k.grain_kappa(n), diag)
             new_eta[i], its = conjugate_gradient(A, rhs, eta_guess[i], self.tolerance, inverse_diagonal=1.0 / A.data[self._diag])
             iterations += its
         if not solve_c:
@@ -208,41 +200,3 @@ def _preconditioner(inverse_diagonal, operator):
     if inverse_diagonal is not None:
         return lambda r: r * inverse_diagonal
     return lambda r: r
-
-
-class TensorFlux:
-    """FiPy's discretization of ``DiffusionTerm(coeff=rank-2 FaceVariable)``, in numpy.
-
-    FiPy (``_AbstractDiffusionTerm``) splits a tensor coefficient D at each
-    face with the rotation tensor R = [n, t...]: the normal part n.D.n enters
-    the matrix with weight area/distance; the tangential part (n.D.t) area,
-    times the harmonic face mean of the cell-centred (Gauss) gradient
-    projected on t, is summed over each cell's faces as an explicit source.
-    Both are reproduced here with operators built once from the mesh; a test
-    compares them with FiPy's own term.
-    """
-
-    def __init__(self, mesh, geometry: FaceGeometry):
-        from fipy.terms.diffusionTerm import DiffusionTerm
-
-        self.geometry = geometry
-        self.face_normals = np.asarray(mesh.faceNormals)
-        self.rotation = np.asarray(DiffusionTerm(coeff=1.0)._getRotationTensor(mesh).value)  # (d, d, faces): n, t1 (, t2)
-        self.area = np.asarray(mesh._faceAreas)
-
-    def normal_coefficient(self, tensor: np.ndarray) -> np.ndarray:
-        """n_f . D . n_f per face: the part FiPy puts into the matrix (times area/distance)."""
-        return np.einsum("if,ijf,jf->f", self.face_normals, tensor, self.rotation[:, 0])
-
-    def tangential_source(self, tensor: np.ndarray, phi: np.ndarray) -> np.ndarray:
-        """Explicit source per cell (already multiplied by the cell volume)."""
-        g = self.geometry
-        coeff = np.einsum("if,ijf,jkf->kf", self.face_normals, tensor, self.rotation[:, 1:]) * self.area
-        grad = np.stack([G @ phi for G in g.gradient])
-        a, b = grad[:, g.first], grad[:, g.second]
-        product = a * b
-        denominator = 0.5 * (a + b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            harmonic = np.where((product >= 0.0) & (np.abs(denominator) > 1e-20), product / denominator, 0.0)
-        along = np.einsum("if,ikf->kf", harmonic, self.rotation[:, 1:])
-        return g.face_sum @ (along * coeff).sum(axis=0)

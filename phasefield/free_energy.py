@@ -18,9 +18,21 @@ appears in a two-phase interface (linear stability needs
 on that path). Pair energies :math:`\sigma_{ij}` at a common width :math:`l`
 enter through :math:`\kappa_{ij} = \tfrac34\sigma_{ij} l` and
 :math:`m_{ij} = 6\sigma_{ij}/l`, interpolated as
-:math:`P(\eta) = \sum_{i<j} P_{ij}\eta_i^2\eta_j^2 / \sum_{i<j}\eta_i^2\eta_j^2`;
-their derivatives with respect to :math:`\eta` are neglected (they vanish in
-two-phase interfaces), as in Moelans 2008.
+:math:`P(\eta) = \sum_{i<j} P_{ij}\eta_i^4\eta_j^4 / \sum_{i<j}\eta_i^4\eta_j^4`
+(exponent 4, not Moelans' 2: see :data:`_PAIR_POWER`);
+their derivatives with respect to :math:`\eta` vanish in two-phase
+interfaces but not at triple junctions and contact lines, where they decide
+the dihedral angles (Young's law), so the equations keep them:
+
+.. math::
+
+    \frac{\partial f}{\partial\eta_k} \ni \frac{\partial m}{\partial\eta_k} W(\eta)
+        + \frac{\partial\kappa}{\partial\eta_k}\,\tfrac12\sum_i\Gamma_i^2,\qquad
+    \frac{\partial P}{\partial\eta_k} = q_k\eta_k,\quad
+    q_k = \frac{4\eta_k^2\big(\sum_{j\ne k}P_{kj}\eta_j^4 - P\sum_{j\ne k}\eta_j^4\big)}{\sum_{i<j}\eta_i^4\eta_j^4}
+
+(:func:`pair_slope`; :math:`W` the bracket of the double well,
+:math:`\tfrac12\Gamma_i^2` the gradient-energy density of grain i).
 
 Phase fractions :math:`h_\alpha = \sum_{i\in\alpha}\eta_i^2/\sum_j\eta_j^2`
 (Moelans, Acta Mater. 59 (2011) 1077) sum to one. With one curvature
@@ -46,6 +58,16 @@ from dataclasses import dataclass
 import numpy as np
 
 GAMMA = 1.5
+GAMMA_3 = 30.0
+"""Three-grain term gamma_3 sum_{i<j<k} eta_i^2 eta_j^2 eta_k^2 of the well (Nestler, Garcke &
+Stinner, PRE 71 (2005) 041609, against third-phase contributions). It vanishes on every
+two-grain path (profiles and pair energies unchanged) but makes a third order parameter
+cost (1/4 + gamma_3/16) m eta_k^2 at a boundary's centre instead of m eta_k^2 / 4: without
+it, a phase whose pair energies with both sides are below the boundary's spreads along the
+boundary as a film, because the interpolated kappa and m are lowered there (measured: a
+NaH2PO4 drop on NZSP with sigma = 0.4, 0.5, 0.3 J/m^2 coated the whole NZSP surface at
+gamma_3 = 0 and 10; at 30 the film stays below 5e-4). The value also sets the junction
+core energy, which moves contact angles at l/R = 1/4 by a few degrees (README, Accuracy)."""
 _EPS = 1e-10
 
 
@@ -99,21 +121,109 @@ def phase_fractions(eta: np.ndarray, grain_phase: np.ndarray, n_phases: int) -> 
     return Q / np.maximum(Q.sum(axis=0), _EPS)
 
 
-def pair_interpolate(eta: np.ndarray, grain_phase: np.ndarray, pair: np.ndarray, fallback: float) -> np.ndarray:
-    """P(eta) = sum_{i<j} P_{p(i)p(j)} eta_i^2 eta_j^2 / sum_{i<j} eta_i^2 eta_j^2.
+_PAIR_POWER = 4
+"""Weights eta_i^a eta_j^a of the pair interpolation. a = 4, not Moelans' 2: with the
+complete variational derivative, a = 2 gives dP/d eta_k = q_k eta_k with q_k finite at
+eta_k = 0, which enters the linear stability of a third order parameter in a two-grain
+boundary (at its centre s_k = 4 m_k - 3.5 m_ij: a ghost phase grows unless
+sigma_k > 0.875 sigma_ij, far from the sharp-interface wetting condition 2 sigma_k < sigma_ij).
+With a = 4 the derivative is O(eta_k^3), Moelans' stability 2 gamma (eta_i^2 + eta_j^2) > 1
+holds unchanged, and two-grain interfaces still carry exactly P_ij."""
+_PAIR_EPS = 1e-8
+"""Regularization of the weight sum: P blends to the fallback where every pair weight is
+below ~1e-8 (eta ~ 1e-2 beside a bulk grain, < 1e-4 of an interface's energy). It must
+be finite: with two minority grains both tiny, P switches pair identity with their ratio
+and dE/d eta_k grows like 1/eta_k (measured: a single cell jumped to 4e5 and the step
+collapsed with 1e-300); 1e-8 removes that and amplified no solver-level perturbation in
+the reacting-pair test (1e-10 and 1e-12 did, 8-100x, through the steep blend)."""
 
-    Uses sum_{i<j} P w_ij = (sum_ab P_ab Q_a Q_b - sum_a P_aa R_a) / 2 with
-    Q_a = sum_{i in a} eta_i^2 and R_a = sum_{i in a} eta_i^4, so the cost is
-    in phases, not grain pairs. Inside a single grain (no pair present) the
-    value blends to ``fallback``.
+
+def _exclusive_phase_sums(x: np.ndarray, grain_phase: np.ndarray, n_phases: int) -> np.ndarray:
+    """(grains, phases, cells): for each grain k, sum over the other grains j != k of x_j, per phase.
+
+    Prefix plus suffix sums of non-negative terms: no cancellation, so tiny tails
+    (x ~ 1e-40 beside x ~ 1) keep their relative precision; a subtraction
+    (total - x_k) would lose them below 1e-16.
     """
-    n = pair.shape[0]
-    Q = phase_sums(eta, grain_phase, n, 2)
-    R = phase_sums(eta, grain_phase, n, 4)
-    num = 0.5 * (np.einsum("ab,an,bn->n", pair, Q, Q) - np.einsum("aa,an->n", pair, R))
-    den = 0.5 * (Q.sum(axis=0) ** 2 - R.sum(axis=0))
-    eps = 1e-6
-    return (num + fallback * eps) / (den + eps)
+    contrib = np.zeros((x.shape[0], n_phases) + x.shape[1:])
+    contrib[np.arange(x.shape[0]), grain_phase] = x
+    before = np.cumsum(contrib, axis=0) - contrib
+    after = np.cumsum(contrib[::-1], axis=0)[::-1] - contrib
+    before[0] = 0.0  # exact zeros where nothing precedes or follows
+    after[-1] = 0.0
+    return np.maximum(before, 0.0) + np.maximum(after, 0.0)
+
+
+def _pair_sums(eta: np.ndarray, grain_phase: np.ndarray, pair: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(numerator, denominator, x, others, partners) of the pair interpolation, without cancellation.
+
+    x_k = eta_k^a; partners_k = sum_{j != k} x_j; others_k = sum_{j != k} P_kj x_j;
+    numerator = sum_{i<j} P_ij x_i x_j, denominator = sum_{i<j} x_i x_j.
+    """
+    x = eta**_PAIR_POWER
+    excl = _exclusive_phase_sums(x, grain_phase, pair.shape[0])
+    partners = excl.sum(axis=1)
+    others = np.einsum("kb,kbn->kn", pair[grain_phase], excl)
+    return 0.5 * (x * others).sum(axis=0), 0.5 * (x * partners).sum(axis=0), x, others, partners
+
+
+def pair_interpolate(eta: np.ndarray, grain_phase: np.ndarray, pair: np.ndarray, fallback: float) -> np.ndarray:
+    """P(eta) = sum_{i<j} P_{p(i)p(j)} w_ij / sum_{i<j} w_ij with w_ij = eta_i^4 eta_j^4.
+
+    Sums over the other grains by phase (:func:`_exclusive_phase_sums`), so the
+    cost is grains x phases, not grain pairs, and tails keep full precision. On a
+    two-grain interface P = P_ij exactly wherever the pair weight exceeds ~1e-8;
+    inside a single grain it blends to ``fallback`` (:data:`_PAIR_EPS`).
+    """
+    num, den, _, _, _ = _pair_sums(eta, grain_phase, pair)
+    return (num + fallback * _PAIR_EPS) / (den + _PAIR_EPS)
+
+
+def pair_slope(eta: np.ndarray, grain_phase: np.ndarray, pair: np.ndarray, fallback: float) -> tuple[np.ndarray, np.ndarray]:
+    """(P, q) with dP/d eta_k = q_k eta_k for :func:`pair_interpolate`, q shape (grains, cells).
+
+    q_k = 4 eta_k^2 (sum_{j != k} P_kj eta_j^4 - P sum_{j != k} eta_j^4) / (den + eps),
+    the exact derivative of the regularized quotient.
+
+    >>> eta = np.array([[0.7, 0.2], [0.3, 0.5], [0.1, 0.6]])
+    >>> pair = np.array([[1.0, 2.0], [2.0, 3.0]])
+    >>> P, q = pair_slope(eta, np.array([0, 1, 1]), pair, 3.0)
+    >>> step = 1e-6 * np.eye(3)[:, :, None]
+    >>> numeric = [(pair_interpolate(eta + s, np.array([0, 1, 1]), pair, 3.0)
+    ...             - pair_interpolate(eta - s, np.array([0, 1, 1]), pair, 3.0)) / 2e-6 for s in step]
+    >>> bool(np.allclose(numeric, q * eta, rtol=1e-6, atol=1e-8))
+    True
+    """
+    P, q, _ = _pair_slope_and_curvature(eta, grain_phase, pair, fallback)
+    return P, q
+
+
+def _pair_slope_and_curvature(eta, grain_phase, pair, fallback) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(P, q, r) with dP/d eta_k = q_k eta_k and d(q_k eta_k)/d eta_k = r_k (exact)."""
+    a = _PAIR_POWER
+    num, den, x, others, partners = _pair_sums(eta, grain_phase, pair)
+    P = (num + fallback * _PAIR_EPS) / (den + _PAIR_EPS)
+    q = a * eta ** (a - 2) * (others - P * partners) / (den + _PAIR_EPS)
+    share = x * partners / (den + _PAIR_EPS)  # fraction of the pair weight that involves k
+    return P, q, q * ((a - 1) - 2 * a * share)
+
+
+def double_well(eta: np.ndarray) -> np.ndarray:
+    """W = sum_i (eta_i^4/4 - eta_i^2/2) + gamma sum_{i<j} eta_i^2 eta_j^2 + gamma_3 sum_{i<j<k} eta_i^2 eta_j^2 eta_k^2 + 1/4.
+
+    Per cell; 0 in every bulk grain, and the triple term 0 on every two-grain path.
+    """
+    e2 = eta**2
+    p1, p2, p3 = e2.sum(axis=0), (e2**2).sum(axis=0), (e2**3).sum(axis=0)
+    pairs = 0.5 * (p1**2 - p2)
+    triples = (p1**3 - 3.0 * p1 * p2 + 2.0 * p3) / 6.0
+    return (e2**2 / 4.0 - e2 / 2.0).sum(axis=0) + GAMMA * pairs + GAMMA_3 * triples + 0.25
+
+
+def _triple_slope(e2: np.ndarray) -> np.ndarray:
+    """d/d(eta_k^2) of sum_{i<j<k} eta_i^2 eta_j^2 eta_k^2: the pair sum over the other grains."""
+    p1, p2 = e2.sum(axis=0), (e2**2).sum(axis=0)
+    return 0.5 * (p1**2 - p2) - e2 * (p1 - e2)
 
 
 def boundary_indicator(eta: np.ndarray, grain_phase: np.ndarray, condensed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -136,12 +246,22 @@ def diffusion_potential(c: np.ndarray, h: np.ndarray, lc: LocalCoefficients) -> 
     return lc.chemical_stiffness * (c - c_hat), c_hat
 
 
-def driving_coefficient(eta: np.ndarray, c: np.ndarray, grain_phase: np.ndarray, lc: LocalCoefficients) -> tuple[np.ndarray, np.ndarray]:
-    """(s, slope): s_i with df_loc/d eta_i = s_i eta_i, and the slope d(s_i eta_i)/d eta_i.
+def driving_coefficient(
+    eta: np.ndarray,
+    c: np.ndarray,
+    grain_phase: np.ndarray,
+    lc: LocalCoefficients,
+    gradient_density: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(s, slope): s_k with df/d eta_k (all but the divergence term) = s_k eta_k, and a slope.
 
-    The slope keeps the double-well part exactly (s_i + 2 m eta_i^2) and
-    neglects the eta-dependence of the chemical term; it is what the implicit
-    (tangent) linearization of the source uses. Shapes (grains, cells).
+    s_k holds the double well m dW/d eta_k, the chemistry 2/S (omega_p(k) -
+    omega_bar), and the interpolation derivatives q^m_k W + q^kappa_k G with
+    G = ``gradient_density`` (per cell, (1/2) sum_i Gamma_i^2 without kappa;
+    omit it only where no gradient energy exists). The slope keeps the double
+    well's own derivative exactly (s_k + 2 m eta_k^2) and nothing else; it is
+    what the implicit (tangent) linearization uses, so the other terms act
+    explicitly on the latest iterate. Shapes (grains, cells).
     """
     n_phases = lc.composition.size
     e2 = eta**2
@@ -150,10 +270,16 @@ def driving_coefficient(eta: np.ndarray, c: np.ndarray, grain_phase: np.ndarray,
     mu, _ = diffusion_potential(c, h, lc)
     omega = lc.chemical_energy[:, None] - mu[None, :] * lc.composition[:, None]
     omega_bar = (h * omega).sum(axis=0)
-    m = pair_interpolate(eta, grain_phase, lc.m, fallback=float(lc.m.max()))
-    s = m * (e2 - 1.0 + 2.0 * GAMMA * (S - e2))
-    s += 2.0 / S * (omega[grain_phase] - omega_bar)
-    return s, s + 2.0 * m * e2
+    m, q_m, r_m = _pair_slope_and_curvature(eta, grain_phase, lc.m, float(lc.m.max()))
+    dwell = e2 - 1.0 + 2.0 * GAMMA * (S - e2) + 2.0 * GAMMA_3 * _triple_slope(e2)  # dW/d eta_k / eta_k
+    W = double_well(eta)
+    s = m * dwell + 2.0 / S * (omega[grain_phase] - omega_bar) + q_m * W
+    slope = s + 2.0 * m * e2 + (r_m - q_m) * W + q_m * e2 * dwell + q_m * eta**2 * dwell
+    if gradient_density is not None:
+        _, q_kappa, r_kappa = _pair_slope_and_curvature(eta, grain_phase, lc.kappa, float(lc.kappa.max()))
+        s = s + q_kappa * gradient_density
+        slope = slope + r_kappa * gradient_density
+    return s, slope
 
 
 def diffusivity_field(eta: np.ndarray, grain_phase: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
@@ -167,11 +293,7 @@ def diffusivity_field(eta: np.ndarray, grain_phase: np.ndarray, lc: LocalCoeffic
 
 def local_free_energy(eta: np.ndarray, c: np.ndarray, grain_phase: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
     """Free-energy density without the gradient term, per cell (solver units)."""
-    n_phases = lc.composition.size
-    e2 = eta**2
-    h = phase_fractions(eta, grain_phase, n_phases)
-    mu, c_hat = diffusion_potential(c, h, lc)
+    h = phase_fractions(eta, grain_phase, lc.composition.size)
+    _, c_hat = diffusion_potential(c, h, lc)
     m = pair_interpolate(eta, grain_phase, lc.m, fallback=float(lc.m.max()))
-    pairs = 0.5 * (e2.sum(axis=0) ** 2 - (e2**2).sum(axis=0))
-    well = (e2**2 / 4.0 - e2 / 2.0).sum(axis=0) + GAMMA * pairs + 0.25
-    return m * well + 0.5 * lc.chemical_stiffness * (c - c_hat) ** 2 + lc.chemical_energy @ h
+    return m * double_well(eta) + 0.5 * lc.chemical_stiffness * (c - c_hat) ** 2 + lc.chemical_energy @ h

@@ -20,10 +20,12 @@ from skimage.measure import find_contours
 
 __all__ = [
     "ShapeComparison",
+    "arc_angle",
     "boundary_normals",
     "compare_with_wulff",
     "contour",
     "facet_sharpness",
+    "fit_circle",
     "hausdorff_distance",
 ]
 
@@ -332,3 +334,85 @@ def compare_with_wulff(
         measured_normal_deg=measured,
         normal_error_deg=_angle_difference(measured, edge_angles),
     )
+
+
+def fit_circle(points: ArrayLike) -> tuple[_FloatArray, float]:
+    """Least-squares circle through 2D points (Kasa's algebraic fit).
+
+    Parameters
+    ----------
+    points : array_like, shape (M, 2)
+        (x, y) points, M >= 3, not all on one line.
+
+    Returns
+    -------
+    centre : ndarray, shape (2,)
+    radius : float
+
+    Examples
+    --------
+    >>> t = np.linspace(0.3, 2.0, 25)
+    >>> centre, radius = fit_circle(np.stack([1 + 2 * np.cos(t), -1 + 2 * np.sin(t)], axis=1))
+    >>> centre.round(12).tolist(), round(radius, 12)
+    ([1.0, -1.0], 2.0)
+    """
+    xy = np.asarray(points, dtype=float)
+    if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) < 3:
+        raise ValueError(f"points: shape {xy.shape} not allowed; need (M >= 3, 2)")
+    x, y = xy.T
+    A = np.stack([2 * x, 2 * y, np.ones_like(x)], axis=1)
+    (xc, yc, k), *_ = np.linalg.lstsq(A, x**2 + y**2, rcond=None)
+    return np.array([xc, yc]), float(np.sqrt(k + xc**2 + yc**2))
+
+
+def arc_angle(eta_2d: ArrayLike, dx: float, line_y: float, *, above: bool = True, exclude: float = 0.0, level: float = 0.5) -> float:
+    """Angle between the line y = ``line_y`` and the circular arc bounding a region on one side of it.
+
+    The ``level`` contour of the region (eta high) is cut by the line; the part on the
+    chosen side is fitted by a circle (:func:`fit_circle`), leaving out the points within
+    ``exclude`` of the arc's two ends, where the diffuse junction distorts the contour,
+    and within ``exclude / 2`` of the line (a drop's base along a substrate).
+    The angle is measured inside the region at the line: a contact angle for a drop
+    on a substrate, or one side of a lens's dihedral angle on a flat boundary.
+
+    Parameters
+    ----------
+    eta_2d : array_like, shape (ny, nx)
+        The region's order parameter (or phase fraction), dimension order (y, x).
+    dx : float
+        Grid spacing (length).
+    line_y : float
+        Height of the line (length, same origin as the cell centres (i + 1/2) dx).
+    above : bool
+        The arc above the line (True) or below it.
+    exclude : float
+        Distance (length) from the arc's ends within which contour points are ignored.
+    level : float
+        Contour level.
+
+    Returns
+    -------
+    float
+        Degrees in [0, 180]: 90 for a half disc, below 90 for a flat cap.
+
+    Examples
+    --------
+    >>> y, x = (np.mgrid[0:80, 0:80] + 0.5) * 0.5
+    >>> disc = 0.5 * (1 - np.tanh(2 * (np.hypot(x - 20, y - 10) - 15)))  # centre 10 below y = 20
+    >>> cap = np.minimum(disc, 0.5 * (1 + np.tanh(2 * (y - 20))))  # the part above y = 20
+    >>> round(arc_angle(cap, 0.5, 20.0, exclude=1.0), 1), round(float(np.degrees(np.arccos(10 / 15))), 1)
+    (48.2, 48.2)
+    """
+    curves = contour(eta_2d, dx, level) or [np.zeros((0, 2))]
+    points = np.concatenate(curves)
+    side = points[:, 1] > line_y if above else points[:, 1] < line_y
+    arc = points[side]
+    if len(arc) < 3:
+        raise ValueError(f"line_y: no arc of the region {'above' if above else 'below'} y = {line_y}")
+    ends = np.array([arc[np.argmin(arc[:, 0])], arc[np.argmax(arc[:, 0])]])
+    near_end = np.min(np.linalg.norm(arc[:, None, :] - ends[None, :, :], axis=2), axis=1) <= exclude
+    near_line = np.abs(arc[:, 1] - line_y) <= 0.5 * exclude  # a region's flat base along the line
+    keep = ~near_end & ~near_line
+    centre, radius = fit_circle(arc[keep])
+    offset = (line_y - centre[1]) if above else (centre[1] - line_y)
+    return float(np.degrees(np.arccos(np.clip(offset / radius, -1.0, 1.0))))

@@ -34,10 +34,10 @@ from . import free_energy as fe
 from . import nucleation
 from . import anisotropy
 from .constraints import grain_measure, hold_measure, measure_gradient, multiplier
-from .coefficients import FaceGeometry, grain_rotation, local_coefficients, step_coefficients
-from .diagnostics import Grid, frame_dataset, gradient_energy
+from .coefficients import FaceGeometry, free_energy, local_coefficients, step_coefficients
+from .diagnostics import Grid, frame_dataset
 from .equations import FipyEquations
-from .fast import FastEquations, TensorFlux
+from .fast import FastEquations
 from .grains import Microstructure, build_fields, grain_phase_indices, is_substrate
 from .output import append_frame, open_run, resume_state
 from .params import ModelParameters, SolverUnits
@@ -104,12 +104,11 @@ class Simulation:
         self.grid = Grid(coords_nm=coords, shape=shape, dx_nm=params.dx_nm)
         facets = [params.facets(g.phase) for g in self.grains]
         self.facets = facets if any(f is not None for f in facets) else None
-        self.tensor_flux = TensorFlux(self.mesh, self.geometry)
         self.stabilization = [params.facet_stabilization * anisotropy.max_flux_stiffness(f) if f is not None else 0.0 for f in facets]
         if params.backend == "fipy":
             self.equations = FipyEquations(self.mesh, len(self.grains), params.solver_tolerance, anisotropic=self.facets is not None)
         else:
-            self.equations = FastEquations(self.geometry, params.solver_tolerance, self.tensor_flux)
+            self.equations = FastEquations(self.geometry, params.solver_tolerance)
         self._local = functools.lru_cache(maxsize=8)(lambda T: local_coefficients(params, self.units, T))
         self.cell_measure = params.dx_nm**self.grid.dim
         self.measure_targets: dict[int, float] = {}
@@ -151,16 +150,12 @@ class Simulation:
         return eta, c, change
 
     def allen_cahn_force(self, k, eta: np.ndarray, evolving: np.ndarray) -> np.ndarray:
-        """F_i = div(kappa D grad eta_i) - d f_loc / d eta_i at the iterate, (evolving, cells),
-        with the discrete operators of the solves (FiPy's two-point flux and tangential source)."""
+        """F_i = -dF/d eta_i / V at the iterate, (evolving, cells), with the discrete operators of
+        the solves (the two-point flux with the implicit coefficient plus the explicit rest)."""
         V = self.geometry.volume
         force = np.empty((len(evolving), V.size))
         for n, i in enumerate(evolving):
-            if k.kappa_tensor is None:
-                div = self.geometry.flux_divergence(eta[i], k.kappa_face)
-            else:
-                div = self.geometry.flux_divergence(eta[i], self.tensor_flux.normal_coefficient(k.kappa_tensor[n]))
-                div = div + self.tensor_flux.tangential_source(k.kappa_tensor[n], eta[i])
+            div = self.geometry.flux_divergence(eta[i], k.grain_kappa(n))
             force[n] = div / V + k.explicit[n] - k.s_plus[n] * eta[i]
         return force
 
@@ -196,7 +191,7 @@ class Simulation:
                     )
                 continue
             for g, target in self.measure_targets.items():
-                eta = hold_measure(eta, g, target, self.cell_measure)
+                eta = hold_measure(eta, g, target, self.cell_measure, movable=~self.fixed)
             state.eta, state.c = eta, c
             state.time = t_end if clipped or t_end - (state.time + dt) <= 1e-12 * max(t_end, 1.0) else state.time + dt
             state.n_steps += 1
@@ -229,19 +224,9 @@ class Simulation:
 
     # ---- output -----------------------------------------------------------------------------
     def free_energy_J(self, state: State) -> float:
+        """Total free energy [J, per metre of thickness in 2D]: the functional the equations descend."""
         lc = self._local(self.temperature_K(state.time))
-        local = fe.local_free_energy(state.eta, state.c, self.grain_phase, lc)
-        kappa = self.geometry.arithmetic(fe.pair_interpolate(state.eta, self.grain_phase, lc.kappa, float(lc.kappa.max())))
-        if self.facets is not None:  # (1/2) kappa gamma_i(n)^2 |grad eta_i|^2, gamma at each face's gradient direction
-            kappa = np.stack(
-                [
-                    kappa * anisotropy.gamma(f, self.geometry.face_gradient(state.eta[i]), grain_rotation(state.orientation_deg[i], self.grid.dim)) ** 2
-                    if f is not None
-                    else kappa
-                    for i, f in enumerate(self.facets)
-                ]
-            )
-        total = float((local * self.geometry.volume).sum()) + gradient_energy(state.eta, kappa, self.geometry)
+        total = free_energy(state.eta, state.c, self.grain_phase, lc, self.geometry, self.facets, state.orientation_deg)
         return total * self.units.energy_J_m3 * self.units.length_m**self.grid.dim
 
     def frame(self, state: State) -> xr.Dataset:

@@ -76,39 +76,27 @@ def test_fast_backend_equals_plain_fipy_to_solver_tolerance():
     CG), so they agree only to the solver tolerance, amplified by the condition
     number (1/L spans ~1e3) and accumulated over the steps. If they solved
     different systems the difference would stay put as the tolerance tightens;
-    here it must shrink in proportion to it.
+    here it must shrink in proportion to it. Bound on the tight difference: the
+    explicit interpolation-derivative terms amplify a perturbation up to ~100x over
+    these 20 steps of 0.01 s (measured: 1.7e-4, 1.2e-5, 5e-6, 1.5e-6, 2e-7 at
+    tolerances 1e-8 ... 1e-12), so 1e-6, not the 1e-7 of the model without them.
     """
     loose, moved = _backend_difference(1e-9)
     tight, _ = _backend_difference(1e-12)
     assert moved > 1e-2  # the interfaces did move
-    assert tight < 1e-7
+    assert tight < 1e-6
     assert loose / tight > 30.0  # 1000x tighter tolerance -> (nearly) 1000x closer
 
 
-def test_fast_backend_equals_fipy_tensor_term_step_by_step():
-    """With faceted NVP, FiPy's own rank-2 DiffusionTerm against the fast backend's copy of its split.
-
-    FiPy's explicit tangential flux uses the harmonic face mean of each
-    gradient component, which jumps to 0 where the two cell values change sign;
-    along a trajectory a 1e-10 difference near such a switch grows to ~1e-3,
-    so the comparison is made step by step: from the same state (taken from the
-    fast run, 12 steps of 0.01 s with 2 sweeps), each step of both backends agrees
-    to solver tolerance times the conditioning.
-    """
-    sims = {}
-    for backend in ("fipy", "fast"):
-        p, micro = _reacting_pair(32, backend=backend, solver_tolerance=1e-12, **HEXAGONAL)
-        sims[backend] = Simulation(p, micro)
-    state = sims["fast"].initial_state()
-    dt = 0.01 / sims["fast"].units.time_s
-    worst = 0.0
-    for _ in range(12):
-        a_eta, a_c, _ = sims["fipy"].try_step(state, dt)
-        b_eta, b_c, _ = sims["fast"].try_step(state, dt)
-        worst = max(worst, float(np.abs(a_eta - b_eta).max()), float(np.abs(a_c - b_c).max()))
-        state.eta, state.c = b_eta, b_c
-    assert worst < 1e-8
-    assert np.abs(state.eta - sims["fast"].initial_state().eta).max() > 1e-2
+def test_fast_backend_equals_plain_fipy_with_facets():
+    """Faceted NVP: FiPy's DiffusionTerm(kappa gamma^2) plus the explicit rest of the energy's
+    derivative, in both backends; as for the isotropic case the difference must shrink with
+    the solver tolerance (the operator is smooth in eta: no sign switches of face means)."""
+    loose, moved = _backend_difference(1e-9, **HEXAGONAL)
+    tight, _ = _backend_difference(1e-12, **HEXAGONAL)
+    assert moved > 1e-2
+    assert tight < 1e-6  # as above
+    assert loose / tight > 30.0
 
 
 def test_nzsp_substrate_is_fixed_and_a_particle_on_it_stays_attached():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from phasefield.coefficients import FaceGeometry
-from phasefield.fast import FastEquations, TensorFlux, conjugate_gradient
+from phasefield.fast import FastEquations, conjugate_gradient
 
 
 @pytest.fixture(params=["2d", "3d"])
@@ -15,12 +15,6 @@ def mesh(request):
     if request.param == "2d":
         return fp.Grid2D(nx=9, ny=7)
     return fp.Grid3D(nx=5, ny=4, nz=3)
-
-
-def _random_tensor(mesh, rng):
-    d, F = mesh.dim, mesh.numberOfFaces
-    A = rng.normal(size=(d, d, F))
-    return np.einsum("ijf,kjf->ikf", A, A) + 0.5 * np.eye(d)[:, :, None] + 0.3 * rng.normal(size=(d, d, F))  # not symmetric
 
 
 def test_gauss_gradient_equals_fipy_grad(mesh):
@@ -35,24 +29,6 @@ def test_face_gradient_equals_fipy_face_grad(mesh):
     phi = rng.random(mesh.numberOfCells)
     ours = FaceGeometry.from_mesh(mesh).face_gradient(phi)
     np.testing.assert_allclose(ours, fp.CellVariable(mesh=mesh, value=phi).faceGrad.value, rtol=1e-12, atol=1e-12)
-
-
-def test_tensor_diffusion_step_equals_fipy_tensor_term(mesh):
-    """One implicit step of d phi/dt = div(D grad phi), D a random non-symmetric face tensor."""
-    rng = np.random.default_rng(1)
-    phi0 = rng.random(mesh.numberOfCells)
-    D = _random_tensor(mesh, rng)
-    dt = 0.1
-    var = fp.CellVariable(mesh=mesh, value=phi0, hasOld=True)
-    eq = fp.TransientTerm() == fp.DiffusionTerm(coeff=fp.FaceVariable(mesh=mesh, rank=2, value=D))
-    eq.solve(var=var, dt=dt, solver=fp.LinearLUSolver())
-    geometry = FaceGeometry.from_mesh(mesh)
-    flux = TensorFlux(mesh, geometry)
-    fast = FastEquations(geometry, 1e-14)
-    V = fast.volume
-    A = fast.operator(flux.normal_coefficient(D), V / dt).toarray()
-    rhs = V * phi0 / dt + flux.tangential_source(D, phi0)
-    np.testing.assert_allclose(np.linalg.solve(A, rhs), var.value, rtol=1e-10, atol=1e-12)
 
 
 def test_conjugate_gradient_stops_at_fipy_rhs_criterion_and_conserves_without_preconditioner():
