@@ -58,9 +58,9 @@ energies differ. With equal energies (0.3 J/m^2 each, theta = 60 deg, 708 degC,
 l = 2 nm) 0.8 x the lens shrinks and 1.25 x grows: the lens is critical. With
 the defaults (0.2, 0.3, 0.4) the model's critical scale is ~1.9 (1.4 x shrinks,
 2.0 x grows; the same at l = 2, 1 and 0.5 nm, so not a diffuse-interface
-correction but the model's triple junction, whose kappa(eta), m(eta)
-interpolation drops its eta-derivatives and so need not realise Neumann's
-angles). With the default facets and the small NaH2PO4 particle of the test
+correction; likely the model's triple junction: the kappa(eta), m(eta)
+interpolation drops its eta-derivatives, so the model is not variational
+there and need not realise Neumann's angles). With the default facets and the small NaH2PO4 particle of the test
 (its depletion by the seed lowers the diffusion potential) 2 x shrinks away,
 3 x dips and recovers, 4 x grows from its first step: hence the default
 ``nucleus_seed_scale`` = 4. The rate is not corrected for this; the model's
@@ -383,4 +383,4 @@ def _balance(c: np.ndarray, excess: float, h: np.ndarray, distance_nm: np.ndarra
         # the share a cell loses of its c (or room) is excess k / sum(w) <= 1
         if w.sum() > 0.0 and abs(excess) * k.max() <= w.sum():
             return c - excess * w / w.sum()
-    raise ValueError(f"NVP seed needs {excess:.3g} cell units of c the precursor cannot supply")
+    raise ValueError(f"an NVP seed needs {excess:.3g} cells worth of c that the precursor cannot supply (or absorb)")
