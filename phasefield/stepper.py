@@ -68,6 +68,7 @@ class State:
     nucleation_index: int = 1
     nuclei: int = 0
     refused: int = 0
+    formed_s: list = dataclasses.field(default_factory=list)  # formation times of the planted nuclei [s]
 
 
 def package_version() -> str:
@@ -257,6 +258,7 @@ class Simulation:
         state.eta, state.c = nucleation.plant(state.eta, state.c, self.grain_phase, slot, distance, p.interface_width_nm, reach)
         state.active[slot] = True
         state.nuclei += 1
+        state.formed_s.append(float(formed_s))
         log.info("NVP nucleus in slot %d formed at t=%.3f s, planted at %.3f s at (%s) nm, lens R=%.2f/%.2f nm",
                  slot, formed_s, self.time_s(state), center, lens.radius_A_nm, lens.radius_S_nm)
         return nucleation.Nucleus(formed_s, slot, tuple(center), lens.equivalent_radius_nm, float(state.orientation_deg[slot]))
@@ -391,6 +393,7 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
         n_rejected_steps=state.n_rejected,
         n_nuclei=state.nuclei,
         n_refused_nuclei=state.refused,
+        nucleus_formation_times_s=json.dumps(state.formed_s),
         wall_time_s=wall,
         resume_state=json.dumps(
             {
@@ -402,6 +405,7 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
                 "nucleation_index": state.nucleation_index,
                 "nuclei": state.nuclei,
                 "refused": state.refused,
+                "formed_s": state.formed_s,
                 "rng": rng.bit_generator.state,
                 "wall_time_s": wall,
             }
@@ -438,6 +442,7 @@ def _load_state(sim: Simulation, path: Path):
         nucleation_index=rs["nucleation_index"],
         nuclei=rs["nuclei"],
         refused=rs.get("refused", 0),
+        formed_s=list(rs.get("formed_s", [])),
     )
     rng = np.random.default_rng()
     rng.bit_generator.state = rs["rng"]

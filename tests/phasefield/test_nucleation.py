@@ -327,3 +327,25 @@ def test_bad_nucleation_parameters_are_refused_with_name_value_and_allowed(name,
 def test_the_seed_scale_must_exceed_one():
     with pytest.raises(ValueError, match=r"nucleus_seed_scale = 0.9 is not allowed; allowed: a finite number > 1"):
         ModelParameters(nucleus_seed_scale=0.9)
+
+
+@pytest.mark.slow
+def test_onsets_of_real_small_epitaxy_runs_follow_the_poisson_law():
+    """40 seeds of the small epitaxy heated 700 -> 712 degC at 4 K/s: the first formation
+    time of each run (attribute nucleus_formation_times_s) against the Poisson CDF of the
+    initial contact, KS at alpha = 0.01. Here the contact evolves as in a run (it relaxes
+    during the ramp), unlike the fixed contact of the fast test."""
+    from scenarios.epitaxy import microstructure, run
+
+    program = dict(start_temperature_C=700.0, hold_temperature_C=712.0, ramp_K_per_s=4.0, duration_s=4.0, output_interval_s=2.0)
+    p = small_epitaxy(**program)
+    sim = Simulation(p, microstructure(p))
+    h = fe.phase_fractions(sim.initial_state().eta, sim.grain_phase, len(PHASES))
+    length = nucleation.contact_length_nm(h, sim.cell_measure, p.interface_width_nm)
+    onsets = []
+    for seed in range(40):
+        ds = run(small_epitaxy(seed=seed, **program))
+        onsets.append(min(json.loads(ds.attrs["nucleus_formation_times_s"]), default=np.inf))
+    assert np.isfinite(onsets).all()
+    result = stats.kstest(onsets, lambda t: nucleation.onset_cdf(p, length, t))
+    assert result.pvalue > 0.01, (result, np.round(onsets, 3))
