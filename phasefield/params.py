@@ -143,13 +143,20 @@ class ModelParameters:
         tangential flux along facets (0 switches it off).
     nucleation_prefactor_per_m_s
         J0 of the NVP nucleation rate per length of NH4VO3/NaH2PO4 contact
-        [1/(m s)].
-    nucleation_interface_energy_J_m2
-        Effective energy sigma_het of the heterogeneous nucleus [J/m^2].
+        [1/(m s)]. The barrier has no energy of its own: it is that of the
+        lens between the precursors built from the pair energies
+        ``interface_energy_J_m2`` (:mod:`phasefield.nucleation`).
     nucleus_thickness_nm
-        Height a of the 2D disc nucleus in the barrier pi a sigma^2/|dg| [nm].
+        Height a of the 2D lens nucleus in the barrier a Sigma/|dg| [nm].
+    nucleus_seed_scale
+        Planted seed / critical lens (both arc radii). Must exceed the phase-field
+        model's own critical size, which is larger than the sharp-interface lens
+        for unequal pair energies, with facets and on small particles
+        (:mod:`phasefield.nucleation`); 4 makes seeds grow from their first step
+        in the small epitaxy test at 710 degC.
     nucleation_interval_s
-        How often nucleation is sampled [s].
+        How often nucleation is sampled [s]; the rate is integrated over each
+        interval and the seeds are planted at its end.
     seed
         Seed of the random generator (nucleation sampling).
     constant_measure_phase
@@ -206,9 +213,9 @@ class ModelParameters:
     facet_sharpness: float = 30.0
     facet_stabilization: float = 0.25
 
-    nucleation_prefactor_per_m_s: float = 1e12
-    nucleation_interface_energy_J_m2: float = 0.06
+    nucleation_prefactor_per_m_s: float = 5.6e14
     nucleus_thickness_nm: float = 0.5
+    nucleus_seed_scale: float = 4.0
     nucleation_interval_s: float = 0.1
     seed: int = 0
 
@@ -368,7 +375,21 @@ def _require(cond: bool, name: str, value: Any, allowed: str) -> None:
         raise ValueError(f"{name} = {value!r} is not allowed; allowed: {allowed}")
 
 
+def _validate_nucleation(p: ModelParameters) -> None:
+    """The nucleation inputs, each with its full allowed range (before the generic finiteness check)."""
+    checks = (
+        ("nucleation_prefactor_per_m_s", lambda v: v >= 0, "a finite number >= 0 1/(m s) (0: no nucleation)"),
+        ("nucleus_thickness_nm", lambda v: v > 0, "a finite number > 0 nm"),
+        ("nucleus_seed_scale", lambda v: v > 1, "a finite number > 1 (the seed must be larger than the critical nucleus)"),
+        ("nucleation_interval_s", lambda v: v > 0, "a finite number > 0 s"),
+    )
+    for name, ok, allowed in checks:
+        v = getattr(p, name)
+        _require(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and ok(v), name, v, allowed)
+
+
 def _validate(p: ModelParameters) -> None:
+    _validate_nucleation(p)
     for f in fields(p):
         v = getattr(p, f.name)
         if isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool)):
@@ -425,10 +446,6 @@ def _validate(p: ModelParameters) -> None:
             p.facets(phase)
         except ValueError as err:
             raise ValueError(f"facets of {phase} (phase_facet_angles_deg / phase_facet_normals / phase_facet_energies): {err}") from None
-    _require(p.nucleation_prefactor_per_m_s >= 0, "nucleation_prefactor_per_m_s", p.nucleation_prefactor_per_m_s, ">= 0")
-    _require(p.nucleation_interface_energy_J_m2 > 0, "nucleation_interface_energy_J_m2", p.nucleation_interface_energy_J_m2, "> 0")
-    _require(p.nucleus_thickness_nm > 0, "nucleus_thickness_nm", p.nucleus_thickness_nm, "> 0 nm")
-    _require(p.nucleation_interval_s > 0, "nucleation_interval_s", p.nucleation_interval_s, "> 0 s")
     _require(isinstance(p.seed, int) and p.seed >= 0, "seed", p.seed, "an integer >= 0")
     _require(0 < p.dt_initial_s <= p.dt_max_s, "dt_initial_s", p.dt_initial_s, f"in (0, dt_max_s = {p.dt_max_s}] s")
     _require(0 < p.max_field_change <= 0.5, "max_field_change", p.max_field_change, "in (0, 0.5]")

@@ -67,6 +67,8 @@ class State:
     n_rejected: int = 0
     nucleation_index: int = 1
     nuclei: int = 0
+    refused: int = 0
+    formed_s: list = dataclasses.field(default_factory=list)  # formation times of the planted nuclei [s]
 
 
 def package_version() -> str:
@@ -200,27 +202,61 @@ class Simulation:
         return state
 
     # ---- nucleation -------------------------------------------------------------------------
-    def nucleate(self, state: State, rng: np.random.Generator) -> None:
+    def nucleate(self, state: State, rng: np.random.Generator) -> list[nucleation.Nucleus]:
+        """Sample the nuclei of the interval that ends now and plant them (see :mod:`phasefield.nucleation`).
+
+        A nucleus takes a free NVP slot: one never used, else one whose grain has
+        vanished (max eta < ``nucleation.VANISHED``). With none free it is
+        refused: logged as a warning and counted in ``state.refused`` (the run's
+        ``n_refused_nuclei`` attribute).
+        """
         p = self.params
+        t1 = self.time_s(state)
         T = self.temperature_K(state.time)
         h = fe.phase_fractions(state.eta, self.grain_phase, len(PHASES))
-        cells = nucleation.sample_nuclei(rng, p, T, h, self.cell_measure, p.nucleation_interval_s)
-        for cell in cells:
-            free = np.flatnonzero((self.grain_phase == _NVP) & ~state.active)
-            if free.size == 0:
-                log.info("nucleus at t=%.3f s dropped: no free NVP slot", self.time_s(state))
+        cells, times = nucleation.sample_nuclei(rng, p, h, self.cell_measure, t1 - p.nucleation_interval_s, t1)
+        planted = []
+        if cells.size and nucleation.seed_nucleus(p, T) is None:  # cooled below T_c within the interval
+            log.info("%d NVP nuclei formed before t=%.3f s dissolved: T = %.2f K <= T_c when planted", cells.size, t1, T)
+            return planted
+        for cell, formed in zip(cells, times):
+            slot = self._free_nvp_slot(state)
+            if slot is None:
+                state.refused += 1
+                log.warning("NVP nucleus formed at t=%.3f s refused: all %d NVP slots hold grains (%d refused so far)",
+                            formed, int((self.grain_phase == _NVP).sum()), state.refused)
                 continue
-            slot = int(free[0])
-            radius = max(1.2 * nucleation.critical_radius_nm(p, T), p.interface_width_nm)
-            parents = np.flatnonzero(self.grain_phase == _A)
-            if parents.size:
-                parent = parents[np.argmax(state.eta[parents, cell])]
-                state.orientation_deg[slot] = state.orientation_deg[parent]
-            center = self.grid.coords_nm[:, cell]
-            state.eta = nucleation.plant(state.eta, self.grain_phase, slot, center, radius, self.grid.coords_nm, p.interface_width_nm)
-            state.active[slot] = True
-            state.nuclei += 1
-            log.info("NVP nucleus %d at t=%.3f s, (%s) nm, r=%.2f nm", slot, self.time_s(state), center, radius)
+            planted.append(self.plant_nucleus(state, slot, int(cell), nucleation.seed_nucleus(p, T), float(formed)))
+        return planted
+
+    def _free_nvp_slot(self, state: State) -> int | None:
+        """An NVP slot never used, else one whose grain vanished; None if all hold grains."""
+        nvp = self.grain_phase == _NVP
+        for free in (nvp & ~state.active, nvp & state.active & (state.eta.max(axis=1) < nucleation.VANISHED)):
+            if free.any():
+                return int(np.flatnonzero(free)[0])
+        return None
+
+    def plant_nucleus(self, state: State, slot: int, cell: int, lens: nucleation.Lens, formed_s: float | None = None) -> nucleation.Nucleus:
+        """Plant ``lens`` on the contact at ``cell`` into NVP ``slot`` (c conserved; see
+        :func:`phasefield.nucleation.plant`); ``formed_s`` is the formation time [s] (default: now)."""
+        p = self.params
+        formed_s = self.time_s(state) if formed_s is None else formed_s
+        h = fe.phase_fractions(state.eta, self.grain_phase, len(PHASES))
+        normal = nucleation.contact_normal(h, self.geometry.gradient, cell)
+        center = self.grid.coords_nm[:, cell]
+        distance = lens.distance(self.grid.coords_nm, center, normal)
+        reach = max(lens.half_chord_nm, 2.0 * p.interface_width_nm)
+        parents = np.flatnonzero(self.grain_phase == _A)
+        if parents.size:  # epitaxy: the NH4VO3 grain under the nucleus lends its orientation
+            state.orientation_deg[slot] = state.orientation_deg[parents[np.argmax(state.eta[parents, cell])]]
+        state.eta, state.c = nucleation.plant(state.eta, state.c, self.grain_phase, slot, distance, p.interface_width_nm, reach)
+        state.active[slot] = True
+        state.nuclei += 1
+        state.formed_s.append(float(formed_s))
+        log.info("NVP nucleus in slot %d formed at t=%.3f s, planted at %.3f s at (%s) nm, lens R=%.2f/%.2f nm",
+                 slot, formed_s, self.time_s(state), center, lens.radius_A_nm, lens.radius_S_nm)
+        return nucleation.Nucleus(formed_s, slot, tuple(center), lens.equivalent_radius_nm, float(state.orientation_deg[slot]))
 
     # ---- output -----------------------------------------------------------------------------
     def free_energy_J(self, state: State) -> float:
@@ -341,6 +377,8 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
         n_steps=state.n_steps,
         n_rejected_steps=state.n_rejected,
         n_nuclei=state.nuclei,
+        n_refused_nuclei=state.refused,
+        nucleus_formation_times_s=json.dumps(state.formed_s),
         wall_time_s=wall,
         resume_state=json.dumps(
             {
@@ -351,6 +389,8 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
                 "n_rejected": state.n_rejected,
                 "nucleation_index": state.nucleation_index,
                 "nuclei": state.nuclei,
+                "refused": state.refused,
+                "formed_s": state.formed_s,
                 "rng": rng.bit_generator.state,
                 "wall_time_s": wall,
             }
@@ -386,6 +426,8 @@ def _load_state(sim: Simulation, path: Path):
         n_rejected=rs["n_rejected"],
         nucleation_index=rs["nucleation_index"],
         nuclei=rs["nuclei"],
+        refused=rs.get("refused", 0),
+        formed_s=list(rs.get("formed_s", [])),
     )
     rng = np.random.default_rng()
     rng.bit_generator.state = rs["rng"]

@@ -7,7 +7,8 @@ final NVP area fraction, the time NVP first appears, and the number of nuclei.
 
 What to look at: ``final_nvp_fraction`` is 0 at and below 700 degC and rises
 above it; ``nvp_onset_s`` falls as the hold temperature rises (the nucleation
-barrier pi a sigma^2 / |dS (T - T_c)| shrinks).
+barrier a Sigma / |dS (T - T_c)| of the lens
+nucleus, :mod:`phasefield.nucleation`, shrinks).
 """
 
 from __future__ import annotations

@@ -81,8 +81,8 @@ def test_no_nvp_at_or_below_tc(temperature_C):
 @pytest.mark.parametrize("temperature_C, grows", [(690.0, False), (715.0, True)])
 def test_an_nvp_nucleus_at_the_contact_shrinks_below_tc_and_grows_above(temperature_C, grows):
     """Thermodynamics, not just the nucleation rate: a seed (painted: an observed
-    state) of twice the critical radius at 715 degC is unstable at 690 degC."""
-    # isotropic interface energies: the seed is sized by the isotropic critical radius
+    state) the size nucleation plants at 715 degC is unstable at 690 degC."""
+    # isotropic interface energies: the seed is sized by the isotropic critical lens
     p = small_epitaxy(
         hold_temperature_C=temperature_C,
         start_temperature_C=temperature_C,
@@ -92,14 +92,12 @@ def test_an_nvp_nucleus_at_the_contact_shrinks_below_tc_and_grows_above(temperat
     )
     sim = Simulation(p, microstructure(p))
     state = sim.initial_state()
-    from phasefield.nucleation import critical_radius_nm, plant
+    from phasefield.nucleation import contact_weight, seed_nucleus
 
-    radius = 2.0 * critical_radius_nm(p, 715.0 + 273.15)
     h = fe.phase_fractions(state.eta, sim.grain_phase, len(PHASES))
-    contact = int(np.argmax(4 * h[PHASES.index("NH4VO3")] * h[PHASES.index("NaH2PO4")]))
+    contact = int(np.argmax(contact_weight(h)))
     slot = int(np.flatnonzero(sim.grain_phase == PHASES.index("NVP"))[0])
-    state.eta = plant(state.eta, sim.grain_phase, slot, sim.grid.coords_nm[:, contact], radius, sim.grid.coords_nm, p.interface_width_nm)
-    state.active[slot] = True
+    sim.plant_nucleus(state, slot, contact, seed_nucleus(p, 715.0 + 273.15))
     start = float((state.eta[slot] ** 2).sum())
     state = sim.advance(state, 1.5 / sim.units.time_s)
     end = float((state.eta[slot] ** 2).sum())
