@@ -56,11 +56,10 @@ and critical size use the same sharp-interface lens, but the phase-field
 model's own critical nucleus at the contact is larger whenever the pair
 energies differ. With equal energies (0.3 J/m^2 each, theta = 60 deg, 708 degC,
 l = 2 nm) 0.8 x the lens shrinks and 1.25 x grows: the lens is critical. With
-the defaults (0.2, 0.3, 0.4) the model's critical scale is ~1.9 (1.4 x shrinks,
-2.0 x grows; the same at l = 2, 1 and 0.5 nm, so not a diffuse-interface
-correction; likely the model's triple junction: the kappa(eta), m(eta)
-interpolation drops its eta-derivatives, so the model is not variational
-there and need not realise Neumann's angles). With the default facets and the small NaH2PO4 particle of the test
+the defaults (0.2, 0.3, 0.4) the model's critical scale is ~1.3-1.4 (1.25 x
+shrinks slowly, 1.5 x grows; it was ~1.9 before the interpolation derivatives
+were in the equations): at 705 degC the lens is ~2 nm thick against l = 2 nm,
+and NVP's pairs are cheaper than the contact it sits on. With the default facets and the small NaH2PO4 particle of the test
 (its depletion by the seed lowers the diffusion potential) 2 x shrinks away,
 3 x dips and recovers, 4 x grows from its first step: hence the default
 ``nucleus_seed_scale`` = 4. The rate is not corrected for this; the model's
