@@ -210,7 +210,8 @@ def step_coefficients(
         Per grain: its :class:`~phasefield.anisotropy.FacetSet` (or None) and
         orientation; ``facets=None`` for an isotropic run. The gradient
         coefficient of grain i becomes kappa_f D(n_i), D from
-        :func:`phasefield.anisotropy.gradient_tensor` at the face gradient of eta_i.
+        :func:`phasefield.anisotropy.gradient_tensor` at the grain's outward
+        normal n_i = -grad eta_i (face gradient).
     stabilization
         Per grain S (with facets): kappa S I is added to the tensor (implicit,
         normal part) and div(kappa S grad eta_i) of the iterate subtracted
@@ -235,7 +236,9 @@ def step_coefficients(
         for i in evolving:
             grad = geometry.face_gradient(eta[i])
             if facets[i] is not None:
-                tensor, S_i = gradient_tensor(grad, facets[i], grain_rotation(orientation_deg[i], geometry.normals.shape[0]), floor=GRADIENT_FLOOR), S[i]
+                # gamma belongs to the outward normal -grad eta_i (eta_i is high inside); the
+                # tensor of the energy (1/2) Gamma(-grad eta)^2 is D(-grad eta) (1-homogeneity)
+                tensor, S_i = gradient_tensor(-grad, facets[i], grain_rotation(orientation_deg[i], geometry.normals.shape[0]), floor=GRADIENT_FLOOR), S[i]
             else:
                 tensor, S_i = _neighbour_tensor(eta, i, grad, faceted, facets, orientation_deg, geometry), max([S[g] for g in faceted], default=0.0)
             tensors.append(kappa_face * (tensor + S_i * eye))
@@ -263,7 +266,8 @@ def _neighbour_tensor(eta, i, grad, faceted, facets, orientation_deg, geometry) 
     must carry gamma_g, or the isotropic partner dilutes it (measured: a square
     facet set relaxed to a shape 15 % of its size away from the Wulff square).
     Weights w_g = eta_g^2 / sum_{j != i} eta_j^2 (face means) are 1 along a
-    two-grain boundary; the rest is isotropic.
+    two-grain boundary; the rest is isotropic. grad eta_i points out of g, so
+    gamma_g is taken at g's outward normal, as for g itself.
     """
     others = np.delete(np.arange(eta.shape[0]), i)
     total = np.maximum((eta[others] ** 2).sum(axis=0), 1e-12)
