@@ -244,6 +244,8 @@ class ShapeComparison:
         each edge, degrees; NaN where fewer than 3 points.
     normal_error_deg : ndarray, shape (P,)
         measured - edge normal, degrees in [-180, 180).
+    edge_length : ndarray, shape (P,)
+        Length of each polygon edge (length units).
     """
 
     contour: _FloatArray
@@ -255,11 +257,13 @@ class ShapeComparison:
     edge_normal_deg: _FloatArray
     measured_normal_deg: _FloatArray
     normal_error_deg: _FloatArray
+    edge_length: _FloatArray
 
     @property
     def max_normal_error_deg(self) -> float:
-        """Largest |normal error| over the fitted edges (degrees)."""
-        return float(np.nanmax(np.abs(self.normal_error_deg)))
+        """Largest |normal error| over the fitted edges (degrees); NaN if none was fitted."""
+        errors = np.abs(self.normal_error_deg)
+        return float(np.nanmax(errors)) if np.any(np.isfinite(errors)) else float("nan")
 
 
 def compare_with_wulff(
@@ -268,6 +272,7 @@ def compare_with_wulff(
     polygon: ArrayLike,
     edge_fraction: float = 0.6,
     level: float = 0.5,
+    min_edge_length: float = 0.0,
 ) -> ShapeComparison:
     """Compare a particle's boundary with a Wulff polygon of the same area and centroid.
 
@@ -285,6 +290,10 @@ def compare_with_wulff(
         excludes the rounded corners.
     level : float
         Iso-value of the boundary.
+    min_edge_length : float
+        Edges of the scaled polygon shorter than this (length) get no fitted normal (NaN): a
+        diffuse boundary rounds each corner over about an interface width, so an edge shorter
+        than a few widths has no straight middle part to fit.
 
     Returns
     -------
@@ -312,9 +321,10 @@ def compare_with_wulff(
     nearest = dist.argmin(axis=1)
     t_near = t[np.arange(len(curve)), nearest]
     measured = np.full(len(poly), np.nan)
+    lengths = np.linalg.norm(edge, axis=1)
     for i in range(len(poly)):
         pts = curve[(nearest == i) & (np.abs(t_near - 0.5) <= edge_fraction / 2)]
-        if len(pts) < 3:
+        if len(pts) < 3 or lengths[i] < min_edge_length:
             continue
         direction = np.linalg.svd(pts - pts.mean(axis=0))[2][0]
         normal = np.array([direction[1], -direction[0]])
@@ -331,4 +341,5 @@ def compare_with_wulff(
         edge_normal_deg=edge_angles,
         measured_normal_deg=measured,
         normal_error_deg=_angle_difference(measured, edge_angles),
+        edge_length=lengths,
     )
