@@ -59,15 +59,15 @@ class FipyEquations:
         self.diffusivity = fp.FaceVariable(mesh=mesh, value=0.0)
         self.c_hat = fp.CellVariable(mesh=mesh, value=0.0)
         if anisotropic:
-            d = mesh.dim
-            self.kappa = [fp.FaceVariable(mesh=mesh, rank=2, value=np.zeros((d, d, mesh.numberOfFaces))) for _ in range(n_grains)]
+            self.kappa = [TensorDiffusion(eta) for eta in self.eta]
+            gradient_terms = [tensor.term for tensor in self.kappa]
         else:
             shared = fp.FaceVariable(mesh=mesh, value=1.0)
             self.kappa = [shared] * n_grains
+            gradient_terms = [fp.DiffusionTerm(coeff=shared, var=eta) for eta in self.eta]
         self.eta_equations = [
-            fp.TransientTerm(coeff=self.tau, var=eta)
-            == fp.DiffusionTerm(coeff=kappa, var=eta) - fp.ImplicitSourceTerm(coeff=s, var=eta) + src
-            for eta, kappa, s, src in zip(self.eta, self.kappa, self.s_plus, self.explicit)
+            fp.TransientTerm(coeff=self.tau, var=eta) == gradient - fp.ImplicitSourceTerm(coeff=s, var=eta) + src
+            for eta, gradient, s, src in zip(self.eta, gradient_terms, self.s_plus, self.explicit)
         ]
         self.c_equation = fp.TransientTerm(var=self.c) == fp.DiffusionTerm(coeff=self.diffusivity, var=self.c) - (
             self.diffusivity * self.c_hat.faceGrad
@@ -106,7 +106,7 @@ class FipyEquations:
             self.s_plus[i].setValue(k.s_plus[n])
             self.explicit[i].setValue(k.explicit[n])
             if k.kappa_tensor is not None:
-                self.kappa[i].setValue(k.kappa_tensor[n])
+                self.kappa[i].set_tensor(k.kappa_tensor[n])
             solver = self._new_solver()
             self.eta_equations[i].solve(var=self.eta[i], dt=dt, solver=solver)
             iterations += _iterations(solver)
@@ -127,6 +127,42 @@ class FipyEquations:
         if self.solver == "cg":
             return fp.LinearCGSolver(tolerance=self.tolerance, iterations=10_000)
         return fp.solvers.DefaultSolver(tolerance=self.tolerance)
+
+
+class TensorDiffusion:
+    """div(D grad var) for a rank-2 face coefficient D: the normal part implicit, the rest explicit.
+
+    As FiPy's ``DiffusionTerm(coeff=tensor)``, n.D.n (n the face normal) goes into the
+    matrix and the tangential flux is an explicit source evaluated at the variable's current
+    value; here it is n . C . g with C = D - (n.D.n) I and g = ``var.faceGrad`` (whose
+    tangential part is the mean of the two cells' gradients), = (n.D.t)(t . g), instead of
+    FiPy's harmonic mean of each gradient component, which vanishes wherever a component
+    changes sign (see :class:`phasefield.fast.TensorFlux`).  C . g is summed column by
+    column because FiPy mislabels the rank of a rank-2 ``FaceVariable.dot``.
+
+    Parameters
+    ----------
+    var : fipy.CellVariable
+        The diffusing variable.
+    """
+
+    def __init__(self, var):
+        mesh = var.mesh
+        d, faces = mesh.dim, mesh.numberOfFaces
+        self._normals = np.asarray(mesh.faceNormals)
+        self.normal = fp.FaceVariable(mesh=mesh, value=0.0)
+        self.columns = [fp.FaceVariable(mesh=mesh, rank=1, value=np.zeros((d, faces))) for _ in range(d)]
+        flux = sum(column * var.faceGrad[j] for j, column in enumerate(self.columns))
+        self.term = fp.DiffusionTerm(coeff=self.normal, var=var) + flux.divergence
+
+    def set_tensor(self, tensor: np.ndarray) -> None:
+        """Use the face tensor D, shape (d, d, faces)."""
+        n = self._normals
+        normal = np.einsum("if,ijf,jf->f", n, tensor, n)
+        self.normal.setValue(normal)
+        tangential = tensor - normal * np.eye(n.shape[0])[:, :, None]
+        for j, column in enumerate(self.columns):
+            column.setValue(tangential[:, j])
 
 
 def _iterations(solver) -> int:

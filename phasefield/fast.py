@@ -211,15 +211,21 @@ def _preconditioner(inverse_diagonal, operator):
 
 
 class TensorFlux:
-    """FiPy's discretization of ``DiffusionTerm(coeff=rank-2 FaceVariable)``, in numpy.
+    """The rank-2 diffusion term div(D grad phi), split as FiPy splits it, in numpy.
 
-    FiPy (``_AbstractDiffusionTerm``) splits a tensor coefficient D at each
-    face with the rotation tensor R = [n, t...]: the normal part n.D.n enters
-    the matrix with weight area/distance; the tangential part (n.D.t) area,
-    times the harmonic face mean of the cell-centred (Gauss) gradient
-    projected on t, is summed over each cell's faces as an explicit source.
-    Both are reproduced here with operators built once from the mesh; a test
-    compares them with FiPy's own term.
+    At each face, with the rotation tensor R = [n, t...] of FiPy's
+    ``_AbstractDiffusionTerm``, the normal part n.D.n enters the matrix with
+    weight area/distance; the tangential part (n.D.t) area, times t . grad phi
+    at the face, is summed over each cell's faces as an explicit source.
+    t . grad phi is the tangential component of FiPy's ``faceGrad`` (the
+    arithmetic mean of the two cells' Gauss gradients), not the harmonic mean
+    of each gradient component that FiPy's tensor ``DiffusionTerm`` uses: that
+    one is zero wherever a component changes sign between the two cells and
+    depends on the grid axes, so it cuts the tangential flux where the normal
+    turns quickly (measured: the 50 deg tip of a six-facet Wulff shape 2.33
+    cells short of its Wulff polygon, 1.88 with the mean). The plain FiPy
+    backend builds the same split from FiPy terms
+    (:class:`phasefield.equations.FipyEquations`); a test compares the two.
     """
 
     def __init__(self, mesh, geometry: FaceGeometry):
@@ -231,18 +237,13 @@ class TensorFlux:
         self.area = np.asarray(mesh._faceAreas)
 
     def normal_coefficient(self, tensor: np.ndarray) -> np.ndarray:
-        """n_f . D . n_f per face: the part FiPy puts into the matrix (times area/distance)."""
+        """n_f . D . n_f per face: the part that goes into the matrix (times area/distance)."""
         return np.einsum("if,ijf,jf->f", self.face_normals, tensor, self.rotation[:, 0])
 
     def tangential_source(self, tensor: np.ndarray, phi: np.ndarray) -> np.ndarray:
         """Explicit source per cell (already multiplied by the cell volume)."""
         g = self.geometry
         coeff = np.einsum("if,ijf,jkf->kf", self.face_normals, tensor, self.rotation[:, 1:]) * self.area
-        grad = np.stack([G @ phi for G in g.gradient])
-        a, b = grad[:, g.first], grad[:, g.second]
-        product = a * b
-        denominator = 0.5 * (a + b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            harmonic = np.where((product >= 0.0) & (np.abs(denominator) > 1e-20), product / denominator, 0.0)
-        along = np.einsum("if,ikf->kf", harmonic, self.rotation[:, 1:])
+        grad = g.arithmetic(np.stack([G @ phi for G in g.gradient]))
+        along = np.einsum("if,ikf->kf", grad, self.rotation[:, 1:])
         return g.face_sum @ (along * coeff).sum(axis=0)

@@ -86,14 +86,12 @@ def test_fast_backend_equals_plain_fipy_to_solver_tolerance():
 
 
 def test_fast_backend_equals_fipy_tensor_term_step_by_step():
-    """With faceted NVP, FiPy's own rank-2 DiffusionTerm against the fast backend's copy of its split.
+    """With faceted NVP, the plain backend's FiPy terms (equations.TensorDiffusion) against the
+    fast backend's numpy split.
 
-    FiPy's explicit tangential flux uses the harmonic face mean of each
-    gradient component, which jumps to 0 where the two cell values change sign;
-    along a trajectory a 1e-10 difference near such a switch grows to ~1e-3,
-    so the comparison is made step by step: from the same state (taken from the
-    fast run, 12 steps of 0.01 s with 2 sweeps), each step of both backends agrees
-    to solver tolerance times the conditioning.
+    Step by step: from the same state (taken from the fast run, 12 steps of
+    0.01 s with 2 sweeps), each step of both backends agrees to solver
+    tolerance times the conditioning.
     """
     sims = {}
     for backend in ("fipy", "fast"):
