@@ -246,6 +246,11 @@ class ShapeComparison:
         measured - edge normal, degrees in [-180, 180).
     edge_length : ndarray, shape (P,)
         Length of each polygon edge (length units).
+    corner_deg : ndarray, shape (P,)
+        Interior angle of the polygon at each vertex, degrees.
+    vertex_distance : ndarray, shape (P,)
+        Distance from each polygon vertex to the contour (length): how far a rounded
+        corner falls short of the vertex.
     """
 
     contour: _FloatArray
@@ -258,6 +263,22 @@ class ShapeComparison:
     measured_normal_deg: _FloatArray
     normal_error_deg: _FloatArray
     edge_length: _FloatArray
+    corner_deg: _FloatArray
+    vertex_distance: _FloatArray
+
+    def hausdorff_away_from_vertices(self, radii: ArrayLike) -> float:
+        """Hausdorff distance (length) with the points of both curves within ``radii[i]`` of
+        polygon vertex i left out (radius 0: nothing left out there)."""
+        r = np.broadcast_to(np.asarray(radii, dtype=float), (len(self.polygon),))
+        step = self.hausdorff / self.hausdorff_cells / 20 if self.hausdorff_cells > 0 else _perimeter(self.polygon) / 2000
+        dense_c, dense_p = _densify(self.contour, step), _densify(self.polygon, step)
+
+        def away(points: _FloatArray) -> _FloatArray:
+            d = np.linalg.norm(points[:, None, :] - self.polygon[None, :, :], axis=-1)
+            return points[np.all(d >= r[None, :], axis=1)]
+
+        c, q = away(dense_c), away(dense_p)
+        return float(max(cKDTree(dense_p).query(c)[0].max(initial=0.0), cKDTree(dense_c).query(q)[0].max(initial=0.0)))
 
     @property
     def max_normal_error_deg(self) -> float:
@@ -342,4 +363,14 @@ def compare_with_wulff(
         measured_normal_deg=measured,
         normal_error_deg=_angle_difference(measured, edge_angles),
         edge_length=lengths,
+        corner_deg=_corner_angles_deg(poly),
+        vertex_distance=cKDTree(_densify(curve, dx / 20)).query(poly)[0],
     )
+
+
+def _corner_angles_deg(polygon: _FloatArray) -> _FloatArray:
+    """Interior angles of a convex polygon at its vertices, degrees."""
+    back = np.roll(polygon, 1, axis=0) - polygon
+    ahead = np.roll(polygon, -1, axis=0) - polygon
+    cos = (back * ahead).sum(axis=1) / (np.linalg.norm(back, axis=1) * np.linalg.norm(ahead, axis=1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))

@@ -133,6 +133,12 @@ def test_disc_against_square_gives_the_corner_overhang():
     result = compare_with_wulff(_disc(), DX, square)
     assert result.hausdorff == pytest.approx((np.sqrt(np.pi / 2) - 1) * 25.0, abs=0.05)
     assert result.max_normal_error_deg < 0.5
+    # the overhang sits at the vertices; away from them the largest gap is the disc bulging
+    # past the middle of each edge by R - half side = (1 - sqrt(pi)/2) R
+    np.testing.assert_allclose(result.corner_deg, 90.0)
+    np.testing.assert_allclose(result.vertex_distance, (np.sqrt(np.pi / 2) - 1) * 25.0, atol=0.05)
+    assert result.hausdorff_away_from_vertices(0.0) == pytest.approx(result.hausdorff, abs=0.01)
+    assert result.hausdorff_away_from_vertices(0.5 * 25.0) == pytest.approx((1 - np.sqrt(np.pi) / 2) * 25.0, abs=0.05)
 
 
 def test_rotated_facets_are_measured_with_their_angle():
