@@ -601,7 +601,11 @@ def gradient_tensor(
     Parameters
     ----------
     grad : array_like, shape (d, N)
-        Gradients of the order parameter (1/length).
+        Gradients of the order parameter (1/length); gamma is taken at grad/|grad|.  For a
+        grain's own order parameter (high inside) pass -grad eta, so that this is the
+        outward normal of the facets; D(-p) applied to p is the flux of
+        (1/2) Gamma(-grad eta)^2 (1-homogeneity).  A neighbour's order parameter (high
+        outside the grain) passes its own gradient.
     facets : FacetSet or None
         None: isotropic, D = I.
     rotation : float, array_like or None

@@ -246,6 +246,13 @@ class ShapeComparison:
         each edge, degrees; NaN where fewer than 3 points.
     normal_error_deg : ndarray, shape (P,)
         measured - edge normal, degrees in [-180, 180).
+    edge_length : ndarray, shape (P,)
+        Length of each polygon edge (length units).
+    corner_deg : ndarray, shape (P,)
+        Interior angle of the polygon at each vertex, degrees.
+    vertex_distance : ndarray, shape (P,)
+        Distance from each polygon vertex to the contour (length): how far a rounded
+        corner falls short of the vertex.
     """
 
     contour: _FloatArray
@@ -257,11 +264,29 @@ class ShapeComparison:
     edge_normal_deg: _FloatArray
     measured_normal_deg: _FloatArray
     normal_error_deg: _FloatArray
+    edge_length: _FloatArray
+    corner_deg: _FloatArray
+    vertex_distance: _FloatArray
+
+    def hausdorff_away_from_vertices(self, radii: ArrayLike) -> float:
+        """Hausdorff distance (length) with the points of both curves within ``radii[i]`` of
+        polygon vertex i left out (radius 0: nothing left out there)."""
+        r = np.broadcast_to(np.asarray(radii, dtype=float), (len(self.polygon),))
+        step = self.hausdorff / self.hausdorff_cells / 20 if self.hausdorff_cells > 0 else _perimeter(self.polygon) / 2000
+        dense_c, dense_p = _densify(self.contour, step), _densify(self.polygon, step)
+
+        def away(points: _FloatArray) -> _FloatArray:
+            d = np.linalg.norm(points[:, None, :] - self.polygon[None, :, :], axis=-1)
+            return points[np.all(d >= r[None, :], axis=1)]
+
+        c, q = away(dense_c), away(dense_p)
+        return float(max(cKDTree(dense_p).query(c)[0].max(initial=0.0), cKDTree(dense_c).query(q)[0].max(initial=0.0)))
 
     @property
     def max_normal_error_deg(self) -> float:
-        """Largest |normal error| over the fitted edges (degrees)."""
-        return float(np.nanmax(np.abs(self.normal_error_deg)))
+        """Largest |normal error| over the fitted edges (degrees); NaN if none was fitted."""
+        errors = np.abs(self.normal_error_deg)
+        return float(np.nanmax(errors)) if np.any(np.isfinite(errors)) else float("nan")
 
 
 def compare_with_wulff(
@@ -270,6 +295,7 @@ def compare_with_wulff(
     polygon: ArrayLike,
     edge_fraction: float = 0.6,
     level: float = 0.5,
+    min_edge_length: float = 0.0,
 ) -> ShapeComparison:
     """Compare a particle's boundary with a Wulff polygon of the same area and centroid.
 
@@ -287,6 +313,10 @@ def compare_with_wulff(
         excludes the rounded corners.
     level : float
         Iso-value of the boundary.
+    min_edge_length : float
+        Edges of the scaled polygon shorter than this (length) get no fitted normal (NaN): a
+        diffuse boundary rounds each corner over about an interface width, so an edge shorter
+        than a few widths has no straight middle part to fit.
 
     Returns
     -------
@@ -314,9 +344,10 @@ def compare_with_wulff(
     nearest = dist.argmin(axis=1)
     t_near = t[np.arange(len(curve)), nearest]
     measured = np.full(len(poly), np.nan)
+    lengths = np.linalg.norm(edge, axis=1)
     for i in range(len(poly)):
         pts = curve[(nearest == i) & (np.abs(t_near - 0.5) <= edge_fraction / 2)]
-        if len(pts) < 3:
+        if len(pts) < 3 or lengths[i] < min_edge_length:
             continue
         direction = np.linalg.svd(pts - pts.mean(axis=0))[2][0]
         normal = np.array([direction[1], -direction[0]])
@@ -333,7 +364,18 @@ def compare_with_wulff(
         edge_normal_deg=edge_angles,
         measured_normal_deg=measured,
         normal_error_deg=_angle_difference(measured, edge_angles),
+        edge_length=lengths,
+        corner_deg=_corner_angles_deg(poly),
+        vertex_distance=cKDTree(_densify(curve, dx / 20)).query(poly)[0],
     )
+
+
+def _corner_angles_deg(polygon: _FloatArray) -> _FloatArray:
+    """Interior angles of a convex polygon at its vertices, degrees."""
+    back = np.roll(polygon, 1, axis=0) - polygon
+    ahead = np.roll(polygon, -1, axis=0) - polygon
+    cos = (back * ahead).sum(axis=1) / (np.linalg.norm(back, axis=1) * np.linalg.norm(ahead, axis=1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
 
 
 def fit_circle(points: ArrayLike) -> tuple[_FloatArray, float]:

@@ -133,6 +133,12 @@ def test_disc_against_square_gives_the_corner_overhang():
     result = compare_with_wulff(_disc(), DX, square)
     assert result.hausdorff == pytest.approx((np.sqrt(np.pi / 2) - 1) * 25.0, abs=0.05)
     assert result.max_normal_error_deg < 0.5
+    # the overhang sits at the vertices; away from them the largest gap is the disc bulging
+    # past the middle of each edge by R - half side = (1 - sqrt(pi)/2) R
+    np.testing.assert_allclose(result.corner_deg, 90.0)
+    np.testing.assert_allclose(result.vertex_distance, (np.sqrt(np.pi / 2) - 1) * 25.0, atol=0.05)
+    assert result.hausdorff_away_from_vertices(0.0) == pytest.approx(result.hausdorff, abs=0.01)
+    assert result.hausdorff_away_from_vertices(0.5 * 25.0) == pytest.approx((1 - np.sqrt(np.pi) / 2) * 25.0, abs=0.05)
 
 
 def test_rotated_facets_are_measured_with_their_angle():
@@ -142,6 +148,20 @@ def test_rotated_facets_are_measured_with_their_angle():
     upright = wulff_polygon(FacetSet.from_angles([0, 90, 180, 270], [1.0] * 4), 0.0)
     result = compare_with_wulff(_polygon_field(turned), DX, upright)
     np.testing.assert_allclose(result.normal_error_deg, 17.0, atol=0.2)
+
+
+def test_edges_shorter_than_the_limit_get_no_fitted_normal():
+    # Six facets with a 50 deg corner and one edge 7 % of the longest: only that edge is
+    # below the limit (here 5 length units), the rest are fitted as usual.
+    facets = FacetSet.from_angles([0, 130, 170, 200, 250, 300], [1.0, 1.1, 1.2, 1.0, 1.15, 1.05])
+    unit = wulff_polygon(facets, 0.0)
+    result = compare_with_wulff(_polygon_field(unit * 12.0), DX, unit, min_edge_length=5.0)
+    short = result.edge_length < 5.0
+    assert short.sum() == 1
+    assert np.all(np.isnan(result.normal_error_deg[short]))
+    assert np.all(np.isfinite(result.normal_error_deg[~short]))
+    assert result.max_normal_error_deg < 0.5
+    np.testing.assert_allclose(result.edge_length.sum(), np.linalg.norm(np.roll(result.polygon, -1, axis=0) - result.polygon, axis=1).sum())
 
 
 def test_hausdorff_distance_of_offset_squares():
