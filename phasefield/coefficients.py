@@ -365,10 +365,11 @@ def step_coefficients(
         and div(kappa S grad eta_i) of the iterate subtracted explicitly, so the
         two cancel once the sweeps have converged.
     """
-    L = fe.pair_interpolate(eta, grain_phase, lc.mobility, fallback=float(lc.mobility.max()))
-    kappa_face = geometry.arithmetic(fe.pair_interpolate(eta, grain_phase, lc.kappa, fallback=float(lc.kappa.max())))
+    weights = fe.PairWeights.of(eta, grain_phase)
+    L = weights.interpolate(lc.mobility, fallback=float(lc.mobility.max()))
+    kappa_face = geometry.arithmetic(weights.interpolate(lc.kappa, fallback=float(lc.kappa.max())))
     grad = gradient_energy(eta, geometry, kappa_face, facets, orientation_deg)
-    s, slope = fe.driving_coefficient(eta, c, grain_phase, lc, gradient_density=grad.density)
+    s, slope = fe.driving_coefficient(eta, c, grain_phase, lc, gradient_density=grad.density, weights=weights)
     s, slope = s[evolving], slope[evolving]
     s_plus = np.maximum(slope, 0.0)
     eta_e = eta[evolving]

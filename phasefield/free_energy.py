@@ -138,45 +138,58 @@ collapsed with 1e-300); 1e-8 removes that and amplified no solver-level perturba
 the reacting-pair test (1e-10 and 1e-12 did, 8-100x, through the steep blend)."""
 
 
-def _exclusive_phase_sums(x: np.ndarray, grain_phase: np.ndarray, n_phases: int) -> np.ndarray:
-    """(grains, phases, cells): for each grain k, sum over the other grains j != k of x_j, per phase.
+@dataclass(frozen=True)
+class PairWeights:
+    """The weights w_ij = eta_i^4 eta_j^4 of one state, shared by every pair-interpolated coefficient.
 
-    Prefix plus suffix sums of non-negative terms: no cancellation, so tiny tails
-    (x ~ 1e-40 beside x ~ 1) keep their relative precision; a subtraction
-    (total - x_k) would lose them below 1e-16.
+    Sums over the other grains j != k use the grain matrix with a zero diagonal,
+    so every term is non-negative and nothing cancels: tiny tails (x ~ 1e-40 beside
+    x ~ 1) keep their relative precision, which ``total - x_k`` would lose below
+    1e-16 (measured: that noise made P, and so tau and kappa, jitter in the tails
+    and amplified solver-level perturbations 400x in one step).
     """
-    contrib = np.zeros((x.shape[0], n_phases) + x.shape[1:])
-    contrib[np.arange(x.shape[0]), grain_phase] = x
-    before = np.cumsum(contrib, axis=0) - contrib
-    after = np.cumsum(contrib[::-1], axis=0)[::-1] - contrib
-    before[0] = 0.0  # exact zeros where nothing precedes or follows
-    after[-1] = 0.0
-    return np.maximum(before, 0.0) + np.maximum(after, 0.0)
 
+    x: np.ndarray  # eta_k^a, (grains, cells)
+    eta: np.ndarray
+    grain_phase: np.ndarray
+    partners: np.ndarray  # sum_{j != k} x_j
+    den: np.ndarray  # sum_{i<j} x_i x_j
 
-def _pair_sums(eta: np.ndarray, grain_phase: np.ndarray, pair: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(numerator, denominator, x, others, partners) of the pair interpolation, without cancellation.
+    @classmethod
+    def of(cls, eta: np.ndarray, grain_phase: np.ndarray) -> "PairWeights":
+        x = eta**_PAIR_POWER
+        off = 1.0 - np.eye(eta.shape[0])
+        partners = off @ x
+        return cls(x, eta, np.asarray(grain_phase), partners, 0.5 * (x * partners).sum(axis=0))
 
-    x_k = eta_k^a; partners_k = sum_{j != k} x_j; others_k = sum_{j != k} P_kj x_j;
-    numerator = sum_{i<j} P_ij x_i x_j, denominator = sum_{i<j} x_i x_j.
-    """
-    x = eta**_PAIR_POWER
-    excl = _exclusive_phase_sums(x, grain_phase, pair.shape[0])
-    partners = excl.sum(axis=1)
-    others = np.einsum("kb,kbn->kn", pair[grain_phase], excl)
-    return 0.5 * (x * others).sum(axis=0), 0.5 * (x * partners).sum(axis=0), x, others, partners
+    def _others(self, pair: np.ndarray) -> np.ndarray:
+        """sum_{j != k} P_{p(k)p(j)} x_j, (grains, cells)."""
+        M = pair[np.ix_(self.grain_phase, self.grain_phase)] * (1.0 - np.eye(self.x.shape[0]))
+        return M @ self.x
+
+    def interpolate(self, pair: np.ndarray, fallback: float) -> np.ndarray:
+        """P(eta), per cell."""
+        num = 0.5 * (self.x * self._others(pair)).sum(axis=0)
+        return (num + fallback * _PAIR_EPS) / (self.den + _PAIR_EPS)
+
+    def slope(self, pair: np.ndarray, fallback: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(P, q, r) with dP/d eta_k = q_k eta_k and d(q_k eta_k)/d eta_k = r_k (exact)."""
+        a = _PAIR_POWER
+        others = self._others(pair)
+        P = (0.5 * (self.x * others).sum(axis=0) + fallback * _PAIR_EPS) / (self.den + _PAIR_EPS)
+        q = a * self.eta ** (a - 2) * (others - P * self.partners) / (self.den + _PAIR_EPS)
+        share = self.x * self.partners / (self.den + _PAIR_EPS)  # fraction of the pair weight that involves k
+        return P, q, q * ((a - 1) - 2 * a * share)
 
 
 def pair_interpolate(eta: np.ndarray, grain_phase: np.ndarray, pair: np.ndarray, fallback: float) -> np.ndarray:
     """P(eta) = sum_{i<j} P_{p(i)p(j)} w_ij / sum_{i<j} w_ij with w_ij = eta_i^4 eta_j^4.
 
-    Sums over the other grains by phase (:func:`_exclusive_phase_sums`), so the
-    cost is grains x phases, not grain pairs, and tails keep full precision. On a
-    two-grain interface P = P_ij exactly wherever the pair weight exceeds ~1e-8;
-    inside a single grain it blends to ``fallback`` (:data:`_PAIR_EPS`).
+    On a two-grain interface P = P_ij exactly wherever the pair weight exceeds
+    ~1e-8; inside a single grain it blends to ``fallback`` (:data:`_PAIR_EPS`).
+    See :class:`PairWeights` to interpolate several coefficients of one state.
     """
-    num, den, _, _, _ = _pair_sums(eta, grain_phase, pair)
-    return (num + fallback * _PAIR_EPS) / (den + _PAIR_EPS)
+    return PairWeights.of(eta, grain_phase).interpolate(pair, fallback)
 
 
 def pair_slope(eta: np.ndarray, grain_phase: np.ndarray, pair: np.ndarray, fallback: float) -> tuple[np.ndarray, np.ndarray]:
@@ -194,18 +207,8 @@ def pair_slope(eta: np.ndarray, grain_phase: np.ndarray, pair: np.ndarray, fallb
     >>> bool(np.allclose(numeric, q * eta, rtol=1e-6, atol=1e-8))
     True
     """
-    P, q, _ = _pair_slope_and_curvature(eta, grain_phase, pair, fallback)
+    P, q, _ = PairWeights.of(eta, grain_phase).slope(pair, fallback)
     return P, q
-
-
-def _pair_slope_and_curvature(eta, grain_phase, pair, fallback) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(P, q, r) with dP/d eta_k = q_k eta_k and d(q_k eta_k)/d eta_k = r_k (exact)."""
-    a = _PAIR_POWER
-    num, den, x, others, partners = _pair_sums(eta, grain_phase, pair)
-    P = (num + fallback * _PAIR_EPS) / (den + _PAIR_EPS)
-    q = a * eta ** (a - 2) * (others - P * partners) / (den + _PAIR_EPS)
-    share = x * partners / (den + _PAIR_EPS)  # fraction of the pair weight that involves k
-    return P, q, q * ((a - 1) - 2 * a * share)
 
 
 def double_well(eta: np.ndarray) -> np.ndarray:
@@ -252,6 +255,7 @@ def driving_coefficient(
     grain_phase: np.ndarray,
     lc: LocalCoefficients,
     gradient_density: np.ndarray | None = None,
+    weights: PairWeights | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(s, slope): s_k with df/d eta_k (all but the divergence term) = s_k eta_k, and a slope.
 
@@ -270,13 +274,14 @@ def driving_coefficient(
     mu, _ = diffusion_potential(c, h, lc)
     omega = lc.chemical_energy[:, None] - mu[None, :] * lc.composition[:, None]
     omega_bar = (h * omega).sum(axis=0)
-    m, q_m, r_m = _pair_slope_and_curvature(eta, grain_phase, lc.m, float(lc.m.max()))
+    weights = weights if weights is not None else PairWeights.of(eta, grain_phase)
+    m, q_m, r_m = weights.slope(lc.m, float(lc.m.max()))
     dwell = e2 - 1.0 + 2.0 * GAMMA * (S - e2) + 2.0 * GAMMA_3 * _triple_slope(e2)  # dW/d eta_k / eta_k
     W = double_well(eta)
     s = m * dwell + 2.0 / S * (omega[grain_phase] - omega_bar) + q_m * W
     slope = s + 2.0 * m * e2 + (r_m - q_m) * W + q_m * e2 * dwell + q_m * eta**2 * dwell
     if gradient_density is not None:
-        _, q_kappa, r_kappa = _pair_slope_and_curvature(eta, grain_phase, lc.kappa, float(lc.kappa.max()))
+        _, q_kappa, r_kappa = weights.slope(lc.kappa, float(lc.kappa.max()))
         s = s + q_kappa * gradient_density
         slope = slope + r_kappa * gradient_density
     return s, slope
