@@ -19,9 +19,11 @@ stays near ``time_tolerance``; a step above it is rejected and retried smaller.
 
 Why this estimator (measured on the epitaxy state after nucleation, grid 64,
 see README "Accuracy"): at dt = 0.05 s most of the time error is not the
-implicit-Euler truncation but the unconverged sweeps and the staggered c solve
-(curvature flow at dt 0.05 s: -37 nm^2/s with 2 sweeps, -48 with 6, converged
--49.2). The Milne device (truncation error from successive step rates) sees
+implicit-Euler truncation but the unconverged sweeps, the staggered c solve and,
+with facets, the stabilized explicit tangential flux (curvature flow at dt
+0.05 s: -37 nm^2/s with 2 sweeps, -48 with 6, dt -> 0 -49.1; epitaxy NVP area
+at 20 s: 207 nm^2 with 2 sweeps, 246 with 6, 254 with c in every sweep, dt -> 0
+276). The Milne device (truncation error from successive step rates) sees
 only the truncation part; with facets it estimated 1e-3 of the true local error
 of the NVP area. Step doubling sees every part (measured: 0.4-0.7 of the
 true local error of the full step, as expected 1/2 for a first-order scheme).
