@@ -244,9 +244,8 @@ class Simulation:
 
         Returns (eta, c, largest field change, error estimate / time_tolerance);
         the estimate is that of the two halves, so it bounds the extrapolated
-        result's error conservatively.
-        The whole step comes first: if it breaks the field-change cap, the
-        halves are not computed.
+        result's error conservatively. The whole step comes first: if it breaks
+        the field-change cap, the halves are not computed.
         """
         whole_eta, whole_c, change = self.try_step(state, dt, self.whole_step_equations)
         if change > self.params.max_field_change:
@@ -261,14 +260,14 @@ class Simulation:
         # local extrapolation: 2 halves - whole cancels the O(dt^2) local error; c stays conserved
         return self._hold(2.0 * eta - whole_eta), 2.0 * c - whole_c, change, error
 
-    def local_error(self, start: np.ndarray, kept: np.ndarray, whole: np.ndarray, dt: float) -> float:
+    def local_error(self, start: np.ndarray, halves: np.ndarray, whole: np.ndarray, dt: float) -> float:
         """Largest grain-measure difference of the two results over (tolerance x the largest measure change).
 
         For a first-order scheme the difference between one whole step and two
         halves is the local error of the halves; the scale is the largest change
         of any grain's measure in this step, floored by ``_CALM_RATE`` dt.
         """
-        m0, m, mw = (_grain_measures(e) for e in (start, kept, whole))
+        m0, m, mw = (_grain_measures(e) for e in (start, halves, whole))
         scale = float(np.abs(m - m0).max()) + _CALM_RATE * dt
         return float(np.abs(m - mw).max()) / (self.params.time_tolerance * scale)
 
