@@ -17,6 +17,7 @@ start_temperature_C = 715.0
 ramp_K_per_s = 0.0
 duration_s = 1.5
 output_interval_s = 0.5
+time_tolerance = 0.5  # the loosest allowed: these tests check the command line, not time accuracy
 """
 
 
