@@ -44,7 +44,7 @@ from .phases import COMPOSITION, PHASES, SUBSTRATE, SURROUNDINGS
 
 
 GRADIENT_FLOOR = 1e-6
-"""|grad eta| (per cell) below which a face is bulk for the anisotropy: D = I there.
+"""|grad eta| (per cell) below which a face is bulk for the anisotropy: gamma^2 = 1 there (isotropic).
 Far tails of the tanh profile only (the interface centre has ~0.25); the flux
 error this makes is below 1e-5 of the interface flux, and it confines the cost
 of gamma(n) to the interfaces (measured: a half to two thirds of the faces skipped)."""
@@ -266,9 +266,9 @@ def gradient_energy(
             dc = -dc
         else:
             c, dc, excess = _neighbour_gamma(eta, i, p, length, live, faceted, facets, orientation_deg, geometry)
-            for g, (w_face, gamma2_minus_1) in excess.items():
+            for g, gamma2_minus_1 in excess.items():
                 # dE/d(weight) per face, shared half-half by the two cells of the face mean
-                share = geometry.cell_share(kappa_face * half_w * diff2[i] * gamma2_minus_1 * (w_face > 0))
+                share = geometry.cell_share(kappa_face * half_w * diff2[i] * gamma2_minus_1)
                 force -= _weight_derivative(eta, i, g) * share / geometry.volume
         coefficient[i] = c
         force[i] -= geometry.face_gradient_transpose(kappa_face * half_w * diff2[i] * dc) / geometry.volume
@@ -367,7 +367,7 @@ def step_coefficients(
     """
     weights = fe.PairWeights.of(eta, grain_phase)
     L = weights.interpolate(lc.mobility, fallback=float(lc.mobility.max()))
-    kappa_face = geometry.arithmetic(weights.interpolate(lc.kappa, fallback=float(lc.kappa.max())))
+    kappa_face = _kappa_face(weights, lc, geometry)
     grad = gradient_energy(eta, geometry, kappa_face, facets, orientation_deg)
     s, slope = fe.driving_coefficient(eta, c, grain_phase, lc, gradient_density=grad.density, weights=weights)
     s, slope = s[evolving], slope[evolving]
@@ -407,8 +407,13 @@ def free_energy(
 ) -> float:
     """Total free energy in solver units: the functional whose derivative :func:`step_coefficients` uses."""
     local = fe.local_free_energy(eta, c, grain_phase, lc)
-    kappa_face = geometry.arithmetic(fe.pair_interpolate(eta, grain_phase, lc.kappa, fallback=float(lc.kappa.max())))
+    kappa_face = _kappa_face(fe.PairWeights.of(eta, grain_phase), lc, geometry)
     return float((local * geometry.volume).sum()) + gradient_energy(eta, geometry, kappa_face, facets, orientation_deg).total(kappa_face)
+
+
+def _kappa_face(weights: fe.PairWeights, lc: fe.LocalCoefficients, geometry: FaceGeometry) -> np.ndarray:
+    """Pair-interpolated gradient coefficient kappa(eta), arithmetic mean at faces (FiPy's rule)."""
+    return geometry.arithmetic(weights.interpolate(lc.kappa, fallback=float(lc.kappa.max())))
 
 
 def _neighbour_gamma(eta, i, p, length, live, faceted, facets, orientation_deg, geometry) -> tuple[np.ndarray, np.ndarray, dict]:
@@ -425,7 +430,7 @@ def _neighbour_gamma(eta, i, p, length, live, faceted, facets, orientation_deg, 
     grad eta_i points out of g, so gamma_g is taken at g's outward normal, as g
     itself does (a sign slip here relaxes uneven facet sets to the Wulff shape of
     the symmetrized gamma; found by the random facet-set test). Returns c, dc/dp
-    and, per faceted neighbour g, its face weights and gamma_g(n)^2 - 1 (what
+    and, per faceted neighbour g, gamma_g(n)^2 - 1 on the faces (what
     d energy / d w_g needs).
     """
     others = np.delete(np.arange(eta.shape[0]), i)
@@ -444,7 +449,7 @@ def _neighbour_gamma(eta, i, p, length, live, faceted, facets, orientation_deg, 
         c_g, dc_g = _gamma_squared(p, length, on, facets[g], orientation_deg[g], p.shape[0])
         c += w * (c_g - 1.0)
         dc += w * dc_g
-        excess[g] = (w, c_g - 1.0)
+        excess[g] = c_g - 1.0  # 0 where the weight is 0 (c_g = 1 off the live faces)
     return c, dc, excess
 
 
