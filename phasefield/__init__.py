@@ -1,6 +1,6 @@
 """Phase-field model of NVP growth from NH4VO3 and NaH2PO4 (FiPy)."""
 
-from .anisotropy import FacetSet, gamma, gradient_tensor
+from .anisotropy import FacetSet, gamma
 from .grains import Disc, Grain, HalfSpace, Microstructure, Polygon, Union
 from .output import open_run
 from .params import ModelParameters, SolverUnits, apply_overrides
@@ -27,7 +27,6 @@ __all__ = [
     "compare_with_wulff",
     "facet_sharpness",
     "gamma",
-    "gradient_tensor",
     "open_run",
     "run",
     "wulff_polygon",

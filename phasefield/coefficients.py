@@ -38,7 +38,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import free_energy as fe
-from .anisotropy import gamma, gamma_gradient
+from .anisotropy import gamma_and_gradient
 from .params import ModelParameters, SolverUnits
 from .phases import COMPOSITION, PHASES, SUBSTRATE, SURROUNDINGS
 
@@ -283,8 +283,8 @@ def _gamma_squared(p, length, live, facets, orientation_deg, d) -> tuple[np.ndar
     if live.any():
         rotation = grain_rotation(orientation_deg, d)
         n = p[:, live] / length[live]
-        g = gamma(facets, n, rotation)
-        xi_t = gamma_gradient(facets, n, rotation) - g * n
+        g, xi = gamma_and_gradient(facets, n, rotation)
+        xi_t = xi - g * n
         c[live] = g**2
         dc[:, live] = 2.0 * g * xi_t / length[live]
     return c, dc

@@ -7,10 +7,9 @@ import pytest
 
 from phasefield.anisotropy import (
     FacetSet,
-    face_tensor,
     gamma,
     gamma_gradient,
-    gradient_tensor,
+    gamma_and_gradient,
     max_flux_stiffness,
     rotation_matrix,
     stiffness,
@@ -116,7 +115,6 @@ def test_isotropic_gamma_is_one():
     n = _unit_circle(7)
     np.testing.assert_allclose(gamma(None, n), 1.0, rtol=1e-15)
     np.testing.assert_allclose(gamma_gradient(None, 3 * n), n, rtol=1e-15)
-    np.testing.assert_allclose(gradient_tensor(n, None), np.repeat(np.eye(2)[..., None], 7, 2))
 
 
 # --- convexity / stiffness --------------------------------------------------------------------
@@ -243,78 +241,13 @@ def test_gamma_gradient_matches_finite_differences(facets):
     [(HEXAGON_UNEVEN, 31.0), (RECTANGLE, 17.0), (_random_3d(12), _random_rotation(13)), (_cubic(1.1), None)],
     ids=["hex", "rect", "3d-random", "3d-cubic"],
 )
-def test_tensor_times_gradient_is_the_derivative_of_half_gamma_squared(facets, rotation):
-    # D grad must equal d(Gamma^2/2)/dp; compared with centred differences of Gamma^2/2
-    # (step 1e-6 |p|, error well below the 1e-6 relative tolerance).
-    d = facets.dim
-    p = np.random.default_rng(14).normal(size=(d, 50))
-    tensor = gradient_tensor(p, facets, rotation)
-    flux = np.einsum("ijn,jn->in", tensor, p)
-
-    def energy(q):
-        return 0.5 * gamma(facets, q, rotation) ** 2
-
-    h = 1e-6 * np.linalg.norm(p, axis=0)
-    fd = np.stack([(energy(p + h * e[:, None]) - energy(p - h * e[:, None])) / (2 * h) for e in np.eye(d)])
-    np.testing.assert_allclose(flux, fd, rtol=1e-6, atol=1e-8)
-
-
-def test_tensor_symmetric_part_is_gamma_squared_identity():
-    # FiPy puts n_f . D . n_f into the matrix; with the skew form it is gamma^2 > 0 for every
-    # face orientation, however strong the anisotropy.
-    p = np.random.default_rng(15).normal(size=(3, 100))
-    facets = _random_3d(16)
-    tensor = gradient_tensor(p, facets)
-    sym = 0.5 * (tensor + tensor.transpose(1, 0, 2))
-    g2 = gamma(facets, p / np.linalg.norm(p, axis=0)) ** 2
-    np.testing.assert_allclose(sym, g2 * np.eye(3)[:, :, None], atol=1e-12)
-
-
-def test_tensor_is_fipys_2d_form():
-    # examples/phase/anisotropy.py: D = W [[W, -W'], [W', W]] with W' = dgamma/dtheta.
-    theta = np.linspace(0, 2 * np.pi, 50)
-    n = np.stack([np.cos(theta), np.sin(theta)])
-    w = gamma(RECTANGLE, n, 17.0)
-    xi = gamma_gradient(RECTANGLE, n, 17.0)
-    w_prime = -xi[0] * np.sin(theta) + xi[1] * np.cos(theta)  # xi = W n + W' t
-    expected = w * np.array([[w, -w_prime], [w_prime, w]])
-    np.testing.assert_allclose(gradient_tensor(2.5 * n, RECTANGLE, 17.0), expected, atol=1e-12)
-
-
-def test_tensor_in_bulk_is_identity():
-    grad = np.array([[0.0, 1e-14, 1.0], [0.0, 0.0, 0.0]])
-    tensor = gradient_tensor(grad, HEXAGON_UNEVEN, floor=1e-10)
-    np.testing.assert_array_equal(tensor[:, :, :2], np.repeat(np.eye(2)[:, :, None], 2, axis=2))
-
-
-@pytest.mark.parametrize("dim", [2, 3])
-# FiPy's 3D rotation tensor evaluates both branches of a numerix.where (division by zero in
-# the branch it discards); the warning is FiPy's own and harmless.
-@pytest.mark.filterwarnings("ignore::RuntimeWarning:fipy.variables.variable")
-def test_face_tensor_has_fipy_layout_and_drives_a_diffusion_term(dim):
-    fp = pytest.importorskip("fipy")
-    if dim == 2:
-        mesh = fp.Grid2D(nx=12, ny=10, dx=1.0, dy=1.0)
-        facets, rotation = HEXAGON_UNEVEN, 10.0
-    else:
-        mesh = fp.Grid3D(nx=6, ny=5, nz=4, dx=1.0, dy=1.0, dz=1.0)
-        facets, rotation = _cubic(1.1), _random_rotation(17)
-    centres = np.asarray(mesh.cellCenters.value)
-    eta = fp.CellVariable(mesh=mesh, value=np.exp(-((centres - 3.0) ** 2).sum(axis=0) / 8.0))
-    value = face_tensor(eta, facets, rotation)
-    assert value.shape == (dim, dim, mesh.numberOfFaces)
-    np.testing.assert_array_equal(value, gradient_tensor(eta.faceGrad.value, facets, rotation))
-    coeff = fp.FaceVariable(mesh=mesh, rank=2, value=value)
-    eq = fp.TransientTerm() == fp.DiffusionTerm(coeff=coeff)
-    eq.solve(var=eta, dt=0.1)  # FiPy accepts the layout
-    assert np.all(np.isfinite(eta.value))
-    # Isotropic D = I must reproduce the scalar diffusion term exactly.
-    a = fp.CellVariable(mesh=mesh, value=eta.value.copy())
-    b = fp.CellVariable(mesh=mesh, value=eta.value.copy())
-    iso = fp.FaceVariable(mesh=mesh, rank=2, value=face_tensor(a, None))
-    (fp.TransientTerm() == fp.DiffusionTerm(coeff=iso)).solve(var=a, dt=0.5)
-    (fp.TransientTerm() == fp.DiffusionTerm(coeff=1.0)).solve(var=b, dt=0.5)
-    np.testing.assert_allclose(a.value, b.value, rtol=1e-10, atol=1e-12)
+def test_gamma_and_gradient_is_gamma_and_its_gradient(facets, rotation):
+    # The solver's one-pass evaluation must equal the two functions that are checked above
+    # against finite differences and the Wulff construction.
+    p = np.random.default_rng(14).normal(size=(facets.dim, 50))
+    value, xi = gamma_and_gradient(facets, p, rotation)
+    np.testing.assert_array_equal(value, gamma(facets, p, rotation))
+    np.testing.assert_array_equal(xi, gamma_gradient(facets, p, rotation))
 
 
 # --- validation -------------------------------------------------------------------------------
