@@ -279,6 +279,8 @@ class ModelParameters:
 
     dimensions: ClassVar[tuple[int, ...]] = (2, 3)
     """Numbers of entries of ``domain_nm`` (2D, 3D) the model (or a scenario) runs."""
+    derived_from: ClassVar[Mapping[str, str]] = frozen_map({})
+    """Fields a subclass computes (``init=False``) -> what to set instead (setting them is refused)."""
 
     def __post_init__(self) -> None:
         # Canonical values of the declared types (read-only mappings, float tuples), so that
@@ -423,7 +425,10 @@ class ModelParameters:
                 table = tomllib.load(fh)
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
             raise ParameterError(f"--params file {os.fspath(path)} is not readable TOML: {one_line(err)}") from None
-        return apply_values(cls(), table)
+        try:
+            return apply_values(cls(), table)
+        except ParameterError as err:
+            raise ParameterError(f"--params file {os.fspath(path)}: {err}") from None
 
 
 def _rebuild(cls, data):
@@ -444,7 +449,8 @@ def _require_known(cls: type, data: Mapping[str, Any]) -> None:
 
 
 def _derived_note(cls: type, name: str) -> str:
-    return f"{name} is derived by {cls.__name__} from its other parameters; set those instead"
+    source = cls.derived_from.get(name, "its other parameters")
+    return f"{name} is derived by {cls.__name__} from {source}; set that instead"
 
 
 def _arrhenius(q_J_mol: float, T: float, T_ref: float) -> float:
@@ -583,9 +589,11 @@ MAX_GRID = 10**7
 def _validate_grid(p: ModelParameters) -> None:
     """Box, resolution and interface width (in this order: each check needs the previous)."""
     allowed_dims = " or ".join(str(d) for d in p.dimensions)
-    _require(len(p.domain_nm) in p.dimensions, "domain_nm", p.domain_nm, f"{allowed_dims} lengths in nm (x, y[, z]) for {type(p).__name__}")
+    axes = "x, y[, z]" if 3 in p.dimensions else "x, y"
+    _require(len(p.domain_nm) in p.dimensions, "domain_nm", p.domain_nm, f"{allowed_dims} lengths in nm ({axes}) for {type(p).__name__}")
     _require(all(L > 0 for L in p.domain_nm), "domain_nm", p.domain_nm, "positive lengths in nm")
     _require(8 <= p.grid <= MAX_GRID, "grid", p.grid, f"an integer in [8, {MAX_GRID}] (cells along x)")
+    _require(p.dx_nm > 0, "domain_nm", p.domain_nm, f"domain_nm[0] / grid = {p.dx_nm} nm > 0 (a representable cell size)")
     _require(all(L / p.dx_nm <= MAX_GRID for L in p.domain_nm), "domain_nm", p.domain_nm, f"at most {MAX_GRID} cells of dx = domain_nm[0] / grid along every side")
     cells = p.interface_width_nm / p.dx_nm
     _require(
@@ -781,9 +789,9 @@ def _settable_hint(cls: type, name: Any) -> Any:
     """The type of a parameter one may set, refusing unknown and derived names."""
     by_name = {f.name: f for f in fields(cls)}
     if name not in by_name:
-        raise ParameterError(f"override key {show(name)} is unknown; allowed: {', '.join(sorted(by_name))}")
+        raise ParameterError(f"parameter {show(name)} is unknown to {cls.__name__}; allowed: {', '.join(sorted(by_name))}")
     if not by_name[name].init:
-        raise ParameterError(f"override key {name!r} is not allowed: {_derived_note(cls, name)}")
+        raise ParameterError(f"parameter {name!r} is not allowed: {_derived_note(cls, name)}")
     return typing.get_type_hints(cls)[name]
 
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import xarray as xr
@@ -24,7 +26,7 @@ import xarray as xr
 from phasefield import open_run
 from phasefield.stepper import output_times_s
 
-from phasefield.params import ParameterError
+from phasefield.params import ParameterError, frozen_map
 
 from .epitaxy import EpitaxyParameters
 from .epitaxy import run as run_epitaxy
@@ -47,6 +49,7 @@ class ThresholdParameters(EpitaxyParameters):
     temperatures_C: tuple[float, ...] = (680.0, 695.0, 700.0, 705.0, 710.0, 720.0)
     workers: int = 2
     hold_temperature_C: float = field(default=710.0, init=False)
+    derived_from: ClassVar[Mapping[str, str]] = frozen_map({"hold_temperature_C": "temperatures_C (one run per hold temperature)"})
 
     def __post_init__(self) -> None:
         super().__post_init__()  # types first: the checks below trust them

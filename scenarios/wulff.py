@@ -28,6 +28,7 @@ import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import netCDF4
 import numpy as np
@@ -94,6 +95,10 @@ class WulffParameters(ModelParameters):
     phase_facet_normals: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}), init=False)
     phase_facet_energies: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}), init=False)
 
+    derived_from: ClassVar[Mapping[str, str]] = frozen_map(
+        dict.fromkeys(("phase_facet_angles_deg", "phase_facet_normals", "phase_facet_energies"), "facet_angles_deg (3D: facet_normals) and facet_energies")
+    )
+
     def _derive(self) -> None:
         """The grain's facets from ``facet_*`` (empty ``facet_energies``: isotropic)."""
         angles, normals, energies = {}, {}, {}
@@ -125,7 +130,7 @@ class WulffParameters(ModelParameters):
 def _check_facets(p: WulffParameters) -> None:
     """Refuse a facet set that gives no bounded Wulff shape, naming the wulff parameters."""
     three_d = len(p.domain_nm) == 3
-    names = f"{'facet_normals' if three_d else 'facet_angles_deg'} / facet_energies (facet_sharpness = {p.facet_sharpness})"
+    names = f"{'facet_normals' if three_d else 'facet_angles_deg'} / facet_energies (domain_nm = {p.domain_nm}, facet_sharpness = {p.facet_sharpness})"
     try:
         if three_d:
             normals = [p.facet_normals[i : i + 3] for i in range(0, len(p.facet_normals), 3)]

@@ -44,7 +44,7 @@ def test_overrides_parse_scalars_lists_and_pairs():
     "override, message",
     [
         ("hold_temperature_C", r"override 'hold_temperature_C' is malformed; allowed: key=value"),
-        ("colour=blue", r"override key 'colour' is unknown"),
+        ("colour=blue", r"parameter 'colour' is unknown to ModelParameters"),
         ("grid=12.5", r"override grid = '12.5' is not a valid int"),
         ("hold_temperature_C=hot", r"override hold_temperature_C = 'hot' is not a valid float"),
         ("seed.NVP/NH4VO3=1", r"seed is not a mapping"),
