@@ -155,14 +155,17 @@ class ModelParameters:
         Curvature A of the parabolic phase free energies in c [J/m^3].
     interface_energy_J_m2
         Pair interface energies, keys "A/B" [J/m^2]; missing pairs use
-        ``default_interface_energy_J_m2``.
+        ``default_interface_energy_J_m2``. A mapping given to the constructor
+        replaces the default whole; :func:`apply_overrides` and
+        :meth:`from_toml` change only the entries they list.
     interface_mobility_m4_Js
         Pair interface mobilities at ``reference_temperature_K``
         [m^4/(J s)]; missing pairs use ``default_interface_mobility_m4_Js``.
     mobility_activation_J_mol, diffusion_activation_J_mol
-        Arrhenius activation energies [J/mol].
+        Arrhenius activation energies [J/mol], at most :data:`MAX_ACTIVATION_J_MOL`.
     reference_temperature_K
-        Temperature at which mobilities and diffusivities are given [K].
+        Temperature at which mobilities and diffusivities are given [K], at
+        least :data:`MIN_REFERENCE_TEMPERATURE_K`.
     diffusivity_m2_s
         Bulk diffusivity of the NaH2PO4 fraction in each phase [m^2/s].
     boundary_diffusivity_m2_s, surface_diffusivity_m2_s
@@ -399,11 +402,12 @@ class ModelParameters:
             derived field that differs from what the class computes.
         """
         _require_known(cls, data)
-        params = cls(**_init_values(data, cls))
-        for name in set(data) - set(_init_values(data, cls)):
-            hint = typing.get_type_hints(cls)[name]
-            value = canonical_value(name, hint, data[name])
-            _require(value == getattr(params, name), name, data[name], f"{getattr(params, name)!r} ({_derived_note(cls, name)})")
+        init = _init_values(data, cls)
+        params = cls(**init)
+        hints = typing.get_type_hints(cls)
+        for name in sorted(set(data) - set(init)):
+            derived = getattr(params, name)
+            _require(canonical_value(name, hints[name], data[name]) == derived, name, data[name], f"{show(derived)} ({_derived_note(cls, name)})")
         return params
 
     @classmethod
