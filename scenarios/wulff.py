@@ -22,6 +22,7 @@ until the shape has relaxed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -101,6 +102,7 @@ class WulffParameters(ModelParameters):
 
     def _derive(self) -> None:
         """The grain's facets from ``facet_*`` (empty ``facet_energies``: isotropic)."""
+        _check_facet_dimension(self)
         angles, normals, energies = {}, {}, {}
         if self.facet_energies:
             if len(self.domain_nm) == 3:
@@ -125,6 +127,17 @@ class WulffParameters(ModelParameters):
     @property
     def facet_set(self) -> FacetSet | None:
         return self.facets(_PHASE)
+
+
+def _check_facet_dimension(p: WulffParameters) -> None:
+    """Refuse the facet parameter of the other dimension, which the run would ignore."""
+    if len(p.domain_nm) == 2 and p.facet_normals:
+        raise ParameterError(f"facet_normals = {p.facet_normals} is not allowed with a 2D domain_nm = {p.domain_nm}; allowed: () (2D facets are facet_angles_deg)")
+    default_angles = next(f.default for f in dataclasses.fields(p) if f.name == "facet_angles_deg")
+    if len(p.domain_nm) == 3 and p.facet_angles_deg not in ((), default_angles):
+        raise ParameterError(
+            f"facet_angles_deg = {p.facet_angles_deg} is not allowed with a 3D domain_nm = {p.domain_nm}; allowed: the default or () (3D facets are facet_normals)"
+        )
 
 
 def _check_facets(p: WulffParameters) -> None:

@@ -33,6 +33,7 @@ SETS = [
     (["epitaxy", "--set", "phase_facet_energies.Quartz=1,1"], "phase_facet_energies['Quartz']"),
     (["wulff", "--set", "phase_facet_energies.NVP=1,1,1,1,1,1"], "phase_facet_energies"),
     (["wulff", "--set", "facet_energies=1,1"], "facet_energies"),
+    (["wulff", "--set", "facet_normals=1,0,0,-1,0,0,0,1,0,0,-1,0"], "facet_normals"),  # 3D facets on the 2D default box
     (["threshold", "--set", "hold_temperature_C=720"], "hold_temperature_C"),
     (["threshold", "--set", "workers=0"], "workers = 0"),
 ]
