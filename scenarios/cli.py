@@ -18,6 +18,7 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from phasefield import SimulationError, apply_overrides
 from phasefield.params import one_line
@@ -34,8 +35,15 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line, like every other refusal (subcommand parsers inherit it)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"nvp-growth: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="nvp-growth", description="Phase-field growth of Na3V2(PO4)3 from NH4VO3 and NaH2PO4 (in situ TEM scenarios).")
+    ap = _Parser(prog="nvp-growth", description="Phase-field growth of Na3V2(PO4)3 from NH4VO3 and NaH2PO4 (in situ TEM scenarios).")
     ap.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     ap.add_argument("--debug", action="store_true", help="on an error, show the traceback instead of one line")
     sub = ap.add_subparsers(dest="command", required=True)

@@ -141,3 +141,11 @@ def test_scenarios_refuse_a_3d_box_at_construction_and_pickle_derived_fields():
             cls(domain_nm=(64.0, 64.0, 64.0))
     for p in (WulffParameters(facet_angles_deg=(0, 90, 180, 270), facet_energies=(1, 1.3, 1, 1.3)), ThresholdParameters(temperatures_C=(690.0,))):
         assert pickle.loads(pickle.dumps(p)) == p and type(p).from_dict(p.to_dict()) == p
+
+
+@pytest.mark.parametrize("args", [["run", "epitaxy", "--grid", "abc"], ["run"], ["no-such-command"], ["run", "epitaxy", "--resume", "--overwrite"]])
+def test_usage_errors_are_one_line_too(capsys, args):
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("nvp-growth: error: ")
