@@ -87,7 +87,8 @@ def load_file(path: str | Path) -> Scenario:
     try:
         spec.loader.exec_module(module)
     except SyntaxError as err:
-        raise ScenarioFileError(f"scenario file {path}: syntax error at line {err.lineno}: {err.msg}") from err
+        where = "" if err.filename in (None, str(path)) else f" of {err.filename} (imported)"
+        raise ScenarioFileError(f"scenario file {path}: syntax error at line {err.lineno}{where}: {one_line(err.msg)}") from err
     except Exception as err:  # user code: any failure, reported as one line naming the file
         raise ScenarioFileError(f"scenario file {path} failed to load: {type(err).__name__}: {one_line(err)}") from err
     sc = getattr(module, "SCENARIO", None)
