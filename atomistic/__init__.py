@@ -46,6 +46,7 @@ from .crystallography import (
     zone_law,
 )
 from .crystals import (
+    CifError,
     Crystal,
     MissingAtomsError,
     PhaseRecord,
@@ -72,6 +73,7 @@ __all__ = [
     "NAH2PO4_NVP",
     "NH4VO3_NVP",
     "Coincidence",
+    "CifError",
     "CoincidenceCell",
     "Crystal",
     "FacetTrace",

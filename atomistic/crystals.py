@@ -344,9 +344,12 @@ def structure(crystal: str | Atoms) -> Atoms:
     return bulk(crystal) if isinstance(crystal, str) else crystal
 
 
+class CifError(ValueError):
+    """A CIF that cannot be read; the message is one line naming the file."""
+
+
 def _read_cif(name: str, path: str | os.PathLike[str]) -> Atoms:
-    atoms = ase.io.read(os.fspath(path), format="cif")
-    assert isinstance(atoms, Atoms)
+    atoms = _read_cif_atoms(os.fspath(path))
     atoms.info.update(phase=name, status="user CIF", model=False, source=os.fspath(path))
     if name in phases():
         record = phase_record(name)
@@ -359,6 +362,23 @@ def _read_cif(name: str, path: str | os.PathLike[str]) -> Atoms:
                 "(a different setting or phase?)",
                 name, os.fspath(path), np.round(read, 3).tolist(), bundled.tolist(),
             )
+    return atoms
+
+
+def _read_cif_atoms(path: str) -> Atoms:
+    """The first structure of a CIF, refusing a missing path, a directory, an unreadable file,
+    text that ASE cannot parse and a structure without atoms, naming the file."""
+    if not os.path.exists(path):
+        raise CifError(f"CIF {path} does not exist")
+    if not os.path.isfile(path):
+        raise CifError(f"CIF {path} is not a file")
+    try:
+        atoms = ase.io.read(path, format="cif")
+    except Exception as err:  # ASE's parser raises anything (AssertionError, StopIteration, ...) on bad text
+        detail = " ".join(str(err).split()) or "no data block with a cell and atom sites"
+        raise CifError(f"CIF {path} is not a readable CIF: {type(err).__name__}: {detail}") from err
+    if not isinstance(atoms, Atoms) or len(atoms) == 0:
+        raise CifError(f"CIF {path} holds no atoms")
     return atoms
 
 

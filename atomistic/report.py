@@ -258,8 +258,16 @@ def crystal_report(cifs: Mapping[str, str | os.PathLike[str]] | None = None) -> 
         The report: sources and status of every input, d-spacings, the (1 2 -1)/(2 -1 0)
         mismatch and coincidences, the zone-law check of both orientation relationships, the
         V-site overlaps (or which CIF they need), facet estimates.
+
+    Raises
+    ------
+    CifError
+        A CIF path that is missing, a directory, or not a readable CIF with atoms; every CIF
+        is read before the report starts.
     """
     cifs = dict(cifs or {})
+    for name, path in cifs.items():
+        bulk(name, cif=path)  # refuse a bad file before any work
     unknown = sorted(set(cifs) - set(phases()))
     lines = ["NVP growth: crystallographic report (atomistic)", "=" * 47]
     if unknown:

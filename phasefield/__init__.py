@@ -3,7 +3,7 @@
 from .anisotropy import FacetSet, gamma
 from .grains import Disc, Grain, HalfSpace, Microstructure, Polygon, Union
 from .output import open_run
-from .params import ModelParameters, SolverUnits, apply_overrides
+from .params import ModelParameters, ParameterError, SolverUnits, apply_overrides
 from .phases import PHASES
 from .shape_analysis import boundary_normals, compare_with_wulff, facet_sharpness
 from .stepper import Simulation, SimulationError, run
@@ -17,6 +17,7 @@ __all__ = [
     "HalfSpace",
     "Microstructure",
     "ModelParameters",
+    "ParameterError",
     "Polygon",
     "Simulation",
     "SimulationError",

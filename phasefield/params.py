@@ -11,7 +11,12 @@ were calibrated. Users replace them with ``--set key=value`` or a TOML file.
 
 Overrides are parsed by :func:`apply_overrides`: ``key=value`` for scalars,
 comma-separated lists for tuples, and ``key.A/B=value`` for one entry of a
-pair mapping such as ``interface_energy_J_m2``.
+pair mapping such as ``interface_energy_J_m2``. A TOML table of a mapping
+(:meth:`ModelParameters.from_toml`) likewise changes only the entries it lists;
+the others keep their defaults.
+
+Every refusal is a :class:`ParameterError` (a ``ValueError``) whose message is
+one line naming the parameter, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -19,11 +24,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import numbers
+import os
+import reprlib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, ClassVar
+
+import numpy as np
 
 from .phases import PHASES, SUBSTRATE, SURROUNDINGS, pair_key, parse_pair_key, phase_index
 
@@ -32,8 +42,41 @@ BOLTZMANN = 1.380649e-23  # J/K, SI exact
 ZERO_CELSIUS = 273.15
 
 
-def _frozen_map(d: Mapping[str, float]) -> types.MappingProxyType:
+MAX_ACTIVATION_J_MOL = 1.0e6
+"""Largest activation energy accepted [J/mol] (10.4 eV per atom): above any
+barrier of solid-state migration or diffusion (0.1-5 eV)."""
+
+MIN_REFERENCE_TEMPERATURE_K = ZERO_CELSIUS
+"""Lowest reference temperature of the Arrhenius rates [K]: the rates are given
+for a solid at processing temperatures; from below 0 degC the extrapolation to
+the heating program would exceed exp(Q / (R T_ref)) and overflow double
+precision (T_ref = 1 K: exp(24000) at the default Q)."""
+
+_PAIR_MAPPINGS = frozenset({"interface_energy_J_m2", "interface_mobility_m4_Js"})
+_PHASE_MAPPINGS = frozenset({"diffusivity_m2_s", "phase_facet_angles_deg", "phase_facet_normals", "phase_facet_energies"})
+
+
+class ParameterError(ValueError):
+    """A refused parameter value; the message is one line naming the parameter,
+    the value and what is allowed."""
+
+
+def frozen_map(d: Mapping[str, Any]) -> types.MappingProxyType:
+    """A read-only copy of a mapping (the form of every mapping parameter)."""
     return types.MappingProxyType(dict(d))
+
+
+
+
+SOLVER_MEMORY_FACTOR = frozen_map({2: 60.0, 3: 150.0})
+"""Peak memory of a run per cell and per field (order-parameter slots + c), in
+units of one float64 (8 bytes), by dimension: FiPy's face and cell variables, the
+matrices and the working copies of the step-doubling stepper. Measured with the
+peak resident set (``resource.getrusage``) above the baseline after the imports,
+fast backend: 2D epitaxy (6 fields) 62 at grid 128 (16384 cells) and 59 at grid
+384 (147456 cells), 59 for the difference of the two (~480 bytes per cell and
+field); 3D wulff (3 fields) 148 at grid 24 and 146 at grid 48, 145 for the
+difference (more faces per cell)."""
 
 
 _DEFAULT_ENERGIES = {
@@ -112,14 +155,17 @@ class ModelParameters:
         Curvature A of the parabolic phase free energies in c [J/m^3].
     interface_energy_J_m2
         Pair interface energies, keys "A/B" [J/m^2]; missing pairs use
-        ``default_interface_energy_J_m2``.
+        ``default_interface_energy_J_m2``. A mapping given to the constructor
+        replaces the default whole; :func:`apply_overrides` and
+        :meth:`from_toml` change only the entries they list.
     interface_mobility_m4_Js
         Pair interface mobilities at ``reference_temperature_K``
         [m^4/(J s)]; missing pairs use ``default_interface_mobility_m4_Js``.
     mobility_activation_J_mol, diffusion_activation_J_mol
-        Arrhenius activation energies [J/mol].
+        Arrhenius activation energies [J/mol], at most :data:`MAX_ACTIVATION_J_MOL`.
     reference_temperature_K
-        Temperature at which mobilities and diffusivities are given [K].
+        Temperature at which mobilities and diffusivities are given [K], at
+        least :data:`MIN_REFERENCE_TEMPERATURE_K`.
     diffusivity_m2_s
         Bulk diffusivity of the NaH2PO4 fraction in each phase [m^2/s].
     boundary_diffusivity_m2_s, surface_diffusivity_m2_s
@@ -205,23 +251,23 @@ class ModelParameters:
     crystallization_entropy_J_m3K: float = 1e6
     chemical_stiffness_J_m3: float = 5e8
 
-    interface_energy_J_m2: Mapping[str, float] = field(default_factory=lambda: _frozen_map(_DEFAULT_ENERGIES))
+    interface_energy_J_m2: Mapping[str, float] = field(default_factory=lambda: frozen_map(_DEFAULT_ENERGIES))
     default_interface_energy_J_m2: float = 0.4
-    interface_mobility_m4_Js: Mapping[str, float] = field(default_factory=lambda: _frozen_map(_DEFAULT_MOBILITIES))
+    interface_mobility_m4_Js: Mapping[str, float] = field(default_factory=lambda: frozen_map(_DEFAULT_MOBILITIES))
     default_interface_mobility_m4_Js: float = 2e-17
     mobility_activation_J_mol: float = 2.0e5
     reference_temperature_K: float = 973.15
 
-    diffusivity_m2_s: Mapping[str, float] = field(default_factory=lambda: _frozen_map(_DEFAULT_DIFFUSIVITIES))
+    diffusivity_m2_s: Mapping[str, float] = field(default_factory=lambda: frozen_map(_DEFAULT_DIFFUSIVITIES))
     boundary_diffusivity_m2_s: float = 2e-16
     surface_diffusivity_m2_s: float = 0.0
     diffusion_activation_J_mol: float = 2.0e5
 
     v_site_overlap: float = 1.0
 
-    phase_facet_angles_deg: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
-    phase_facet_normals: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
-    phase_facet_energies: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _frozen_map({}))
+    phase_facet_angles_deg: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}))
+    phase_facet_normals: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}))
+    phase_facet_energies: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}))
     facet_sharpness: float = 30.0
     facet_stabilization: float = 0.25
 
@@ -241,18 +287,35 @@ class ModelParameters:
     backend: str = "fast"
     solver_tolerance: float = 1e-11
 
+    dimensions: ClassVar[tuple[int, ...]] = (2, 3)
+    """Numbers of entries of ``domain_nm`` (2D, 3D) the model (or a scenario) runs."""
+    derived_from: ClassVar[Mapping[str, str]] = frozen_map({})
+    """Fields a subclass computes (``init=False``) -> what to set instead (setting them is refused)."""
+
     def __post_init__(self) -> None:
-        # Canonical, read-only mappings and float tuples, so that equal parameters compare equal.
-        for name in ("interface_energy_J_m2", "interface_mobility_m4_Js"):
-            value = getattr(self, name)
-            if not isinstance(value, Mapping):
-                raise ValueError(f"{name} = {value!r} is not allowed; allowed: a mapping 'A/B' -> number")
-            object.__setattr__(self, name, _frozen_map({parse_pair_key(k): v for k, v in value.items()}))
-        object.__setattr__(self, "diffusivity_m2_s", _frozen_map(self.diffusivity_m2_s))
-        for name in ("phase_facet_angles_deg", "phase_facet_normals", "phase_facet_energies"):
-            object.__setattr__(self, name, _frozen_map({k: tuple(float(x) for x in v) for k, v in getattr(self, name).items()}))
-        object.__setattr__(self, "domain_nm", tuple(float(v) for v in self.domain_nm))
+        # Canonical values of the declared types (read-only mappings, float tuples), so that
+        # equal parameters compare equal and every check below can trust the types.
+        hints = typing.get_type_hints(type(self))
+        for f in fields(self):
+            object.__setattr__(self, f.name, canonical_value(f.name, hints[f.name], getattr(self, f.name)))
+        self._derive()
         _validate(self)
+
+    def _derive(self) -> None:
+        """Hook: set fields computed from others (after type checks, before validation)."""
+
+    def order_parameter_fields(self) -> int:
+        """Cell fields of one run: order-parameter slots (surroundings + grains) and c.
+
+        A scenario that knows its microstructure returns its own count; the base
+        assumes the smallest run (surroundings, one grain, c), so that the memory check
+        refuses only grids no run could hold.
+        """
+        return 3
+
+    def concurrent_runs(self) -> int:
+        """Runs of these parameters held in memory at once (a sweep may run several)."""
+        return 1
 
     # ---- derived quantities in physical units -------------------------------------------
     @property
@@ -327,69 +390,199 @@ class ModelParameters:
 
     def __reduce__(self):
         # Read-only mappings do not pickle; rebuild (and re-validate) from plain values.
-        return (_rebuild, (type(self), self.to_dict()))
+        return (_rebuild, (type(self), _init_values(self.to_dict(), type(self))))
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]):
-        """Build from a dict such as :meth:`to_dict` gives (or a parsed TOML table)."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"parameter(s) {', '.join(unknown)} unknown to {cls.__name__}; allowed: {', '.join(sorted(known))}")
-        kwargs = {}
+        """Build from a dict such as :meth:`to_dict` gives: every value replaces the default whole.
+
+        Derived fields (computed by the class from others) may be present if they equal
+        what the class computes, so that ``from_dict(p.to_dict()) == p``.
+
+        Raises
+        ------
+        ParameterError
+            An unknown key, a value of the wrong type or refused by validation, or a
+            derived field that differs from what the class computes.
+        """
+        _require_known(cls, data)
+        init = _init_values(data, cls)
+        params = cls(**init)
         hints = typing.get_type_hints(cls)
-        for name, value in data.items():
-            kwargs[name] = _coerce_whole(name, hints[name], value)
-        return cls(**kwargs)
+        for name in sorted(set(data) - set(init)):
+            derived = getattr(params, name)
+            _require(canonical_value(name, hints[name], data[name]) == derived, name, data[name], f"{show(derived)} ({_derived_note(cls, name)})")
+        return params
 
     @classmethod
     def from_toml(cls, path):
-        """Read parameters from a TOML file (top-level keys are field names)."""
+        """Read parameters from a TOML file (top-level keys are field names).
+
+        A table of a mapping parameter changes only the entries it lists, as
+        ``--set key.A/B=value`` does; the other entries keep the class defaults.
+
+        Raises
+        ------
+        ParameterError
+            Naming the file for an unreadable file or bad TOML, else as :func:`apply_values`.
+        """
         import tomllib
 
-        with open(path, "rb") as fh:
-            return cls.from_dict(tomllib.load(fh))
+        try:
+            with open(path, "rb") as fh:
+                table = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise ParameterError(f"--params file {os.fspath(path)} is not readable TOML: {one_line(err)}") from None
+        try:
+            return apply_values(cls(), table)
+        except ParameterError as err:
+            raise ParameterError(f"--params file {os.fspath(path)}: {err}") from None
 
 
 def _rebuild(cls, data):
-    return cls.from_dict(data)
+    return cls(**data)
+
+
+def _init_values(data: Mapping[str, Any], cls: type) -> dict[str, Any]:
+    """The entries of ``data`` the constructor takes (derived fields are recomputed)."""
+    init = {f.name for f in fields(cls) if f.init}
+    return {k: v for k, v in data.items() if k in init}
+
+
+def _require_known(cls: type, data: Mapping[str, Any]) -> None:
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(str(k) for k in set(data) - known)
+    if unknown:
+        raise ParameterError(f"parameter(s) {', '.join(unknown)} unknown to {cls.__name__}; allowed: {', '.join(sorted(known))}")
+
+
+def _derived_note(cls: type, name: str) -> str:
+    source = cls.derived_from.get(name, "its other parameters")
+    return f"{name} is derived by {cls.__name__} from {source}; set that instead"
 
 
 def _arrhenius(q_J_mol: float, T: float, T_ref: float) -> float:
     return math.exp(-q_J_mol / GAS_CONSTANT * (1.0 / T - 1.0 / T_ref))
 
 
-def _coerce_whole(name: str, hint: Any, value: Any) -> Any:
+# ---- types -----------------------------------------------------------------------------------
+def one_line(err: BaseException | str) -> str:
+    """The text of an error on one line (messages of other libraries may span several)."""
+    return " ".join(str(err).split())
+
+
+def show(value: Any) -> str:
+    """A short one-line repr of a value for an error message (long lists and strings elided)."""
+    if isinstance(value, Mapping):
+        value = dict(value)
+    r = reprlib.Repr()
+    r.maxstring, r.maxother, r.maxlist, r.maxtuple, r.maxdict, r.maxlevel = 60, 60, 8, 8, 8, 3
+    return one_line(r.repr(value))
+
+
+def canonical_value(name: str, hint: Any, value: Any) -> Any:
+    """``value`` as the canonical form of the type ``hint`` of parameter ``name``.
+
+    Numbers become finite floats (ints for ``int``), lists become tuples, mappings
+    become read-only mappings with canonical phase or pair keys. Other hints pass the
+    value through.
+
+    Raises
+    ------
+    ParameterError
+        The value is not of the type (a string for a number, a number for a list, ...)
+        or not finite.
+    """
     origin = typing.get_origin(hint)
+    if hint is float:
+        return _finite(name, value)
+    if hint is int:
+        return _integer(name, value)
+    if hint is str:
+        _require(isinstance(value, str), name, value, "a string")
+        return value
     if origin is tuple:
-        return tuple(float(v) if _is_float_tuple(hint) else v for v in value)
-    if origin in (Mapping, dict) or hint is Mapping:
-        if _mapping_of_tuples(hint):
-            return _frozen_map({k: tuple(float(x) for x in v) for k, v in dict(value).items()})
-        return _frozen_map({k: float(v) for k, v in dict(value).items()})
+        return _tuple(name, hint, value)
+    if origin in (Mapping, dict) or hint in (Mapping, dict):
+        return _mapping(name, hint, value)
     return value
 
 
-def _mapping_of_tuples(hint: Any) -> bool:
+def _finite(name: str, value: Any) -> float:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    try:
+        number = float(value) if ok else math.nan
+    except OverflowError:  # an int beyond the float range
+        number = math.nan
+    _require(math.isfinite(number), name, value, "a finite number")
+    return number
+
+
+def _integer(name: str, value: Any) -> int:
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    _require(ok, name, value, "an integer")
+    return int(value)
+
+
+def _is_list(value: Any) -> bool:
+    return (isinstance(value, Sequence) and not isinstance(value, (str, bytes))) or (isinstance(value, np.ndarray) and value.ndim == 1)
+
+
+def _tuple(name: str, hint: Any, value: Any) -> tuple:
+    elem = next((a for a in typing.get_args(hint) if a is not Ellipsis), Any)
+    kind = "numbers" if elem in (float, int) else "values"
+    _require(_is_list(value), name, value, f"a list of {kind}")
+    try:
+        return tuple(canonical_value(name, elem, v) for v in value)
+    except ParameterError:
+        raise ParameterError(f"{name} = {show(value)} is not allowed; allowed: a list of finite {kind}") from None
+
+
+def _mapping(name: str, hint: Any, value: Any) -> types.MappingProxyType:
     args = typing.get_args(hint)
-    return len(args) == 2 and typing.get_origin(args[1]) is tuple
+    item = args[1] if len(args) == 2 else Any
+    _require(isinstance(value, Mapping), name, value, f"a mapping {_key_form(name)} -> {_item_form(item)}")
+    return frozen_map({mapping_key(name, k): canonical_value(f"{name}[{k}]", item, v) for k, v in value.items()})
 
 
-def _is_float_tuple(hint: Any) -> bool:
-    return float in typing.get_args(hint)
+def _key_form(name: str) -> str:
+    return "'A/B' (a phase pair)" if name in _PAIR_MAPPINGS else "phase" if name in _PHASE_MAPPINGS else "key"
+
+
+def _item_form(item: Any) -> str:
+    return "list of numbers" if typing.get_origin(item) is tuple else "number" if item is float else "value"
+
+
+def mapping_key(name: str, key: Any) -> str:
+    """The canonical key of an entry of mapping parameter ``name`` (pair "A/B" or phase).
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter, for a key that is no phase (pair) of the model.
+    """
+    _require(isinstance(key, str), f"{name} key", key, "a string")
+    try:
+        if name in _PAIR_MAPPINGS:
+            return parse_pair_key(key)
+        if name in _PHASE_MAPPINGS:
+            phase_index(key)
+        return key
+    except ValueError as err:
+        raise ParameterError(f"{name}[{key!r}]: {one_line(err)}") from None
 
 
 # ---- validation ------------------------------------------------------------------------------
 def _require(cond: bool, name: str, value: Any, allowed: str) -> None:
     if not cond:
-        raise ValueError(f"{name} = {value!r} is not allowed; allowed: {allowed}")
+        raise ParameterError(f"{name} = {show(value)} is not allowed; allowed: {allowed}")
 
 
 def _validate_nucleation(p: ModelParameters) -> None:
-    """The nucleation inputs, each with its full allowed range (before the generic finiteness check)."""
+    """The nucleation inputs, each with its full allowed range."""
     checks = (
         ("nucleation_prefactor_per_m_s", lambda v: v >= 0, "a finite number >= 0 1/(m s) (0: no nucleation)"),
         ("nucleus_thickness_nm", lambda v: v > 0, "a finite number > 0 nm"),
@@ -397,31 +590,102 @@ def _validate_nucleation(p: ModelParameters) -> None:
         ("nucleation_interval_s", lambda v: v > 0, "a finite number > 0 s"),
     )
     for name, ok, allowed in checks:
-        v = getattr(p, name)
-        _require(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and ok(v), name, v, allowed)
+        _require(ok(getattr(p, name)), name, getattr(p, name), allowed)
 
 
-def _validate(p: ModelParameters) -> None:
-    _validate_nucleation(p)
-    for f in fields(p):
-        v = getattr(p, f.name)
-        if isinstance(v, float) or (isinstance(v, int) and not isinstance(v, bool)):
-            _require(math.isfinite(v), f.name, v, "a finite number")
-    _require(len(p.domain_nm) in (2, 3), "domain_nm", p.domain_nm, "2 or 3 lengths in nm (x, y[, z])")
+MAX_GRID = 10**7
+"""Largest ``grid`` looked at further (beyond any machine's memory; keeps dx a float)."""
+
+
+def _validate_grid(p: ModelParameters) -> None:
+    """Box, resolution and interface width (in this order: each check needs the previous)."""
+    allowed_dims = " or ".join(str(d) for d in p.dimensions)
+    axes = "x, y[, z]" if 3 in p.dimensions else "x, y"
+    _require(len(p.domain_nm) in p.dimensions, "domain_nm", p.domain_nm, f"{allowed_dims} lengths in nm ({axes}) for {type(p).__name__}")
     _require(all(L > 0 for L in p.domain_nm), "domain_nm", p.domain_nm, "positive lengths in nm")
-    _require(isinstance(p.grid, int) and p.grid >= 8, "grid", p.grid, "an integer >= 8 (cells along x)")
+    _require(8 <= p.grid <= MAX_GRID, "grid", p.grid, f"an integer in [8, {MAX_GRID}] (cells along x)")
+    _require(p.dx_nm > 0, "domain_nm", p.domain_nm, f"domain_nm[0] / grid = {p.dx_nm} nm > 0 (a representable cell size)")
+    _require(all(L / p.dx_nm <= MAX_GRID for L in p.domain_nm), "domain_nm", p.domain_nm, f"at most {MAX_GRID} cells of dx = domain_nm[0] / grid along every side")
     cells = p.interface_width_nm / p.dx_nm
     _require(
         cells >= 2.0,
         "interface_width_nm",
         p.interface_width_nm,
-        f">= 2 grid cells = {2 * p.dx_nm:.3g} nm at grid {p.grid} over {p.domain_nm[0]} nm (raise grid or the width)",
+        f">= 2 grid cells = {2 * p.dx_nm:.3g} nm at grid {p.grid} over domain_nm[0] = {p.domain_nm[0]} nm (raise grid or the width, or shrink domain_nm)",
     )
+    _validate_memory(p)
+
+
+def grid_memory_bytes(p: ModelParameters) -> int:
+    """Estimated peak memory of the runs of ``p`` [bytes]: cells x fields x 8 bytes x
+    :data:`SOLVER_MEMORY_FACTOR` of the dimension x concurrent runs."""
+    cells = math.prod(p.shape)
+    return math.ceil(cells * p.order_parameter_fields() * 8 * SOLVER_MEMORY_FACTOR[p.dim]) * p.concurrent_runs()
+
+
+def available_memory_bytes() -> int | None:
+    """Memory the machine can give a new run now [bytes] (MemAvailable), None if unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _validate_memory(p: ModelParameters) -> None:
+    need, free = grid_memory_bytes(p), available_memory_bytes()
+    if free is None or need <= free:
+        return
+    runs = p.concurrent_runs()
+    shape = "x".join(str(n) for n in p.shape)
+    sweep = f" x {runs} concurrent runs (workers)" if runs > 1 else ""
+    raise ParameterError(
+        f"grid = {p.grid} is not allowed: {shape} cells over domain_nm = {show(p.domain_nm)} x {p.order_parameter_fields()} fields{sweep} "
+        f"need ~{need / 2**30:.3g} GiB, {free / 2**30:.3g} GiB available; allowed: a coarser grid or a smaller domain_nm"
+    )
+
+
+def _validate_temperatures(p: ModelParameters) -> None:
     for name in ("start_temperature_C", "hold_temperature_C"):
         _require(getattr(p, name) > -ZERO_CELSIUS, name, getattr(p, name), "> -273.15 degC (above absolute zero)")
-    for name in ("critical_temperature_K", "crystallization_temperature_K", "reference_temperature_K"):
+    for name in ("critical_temperature_K", "crystallization_temperature_K"):
         _require(getattr(p, name) > 0, name, getattr(p, name), "> 0 K")
+    _require(
+        p.reference_temperature_K >= MIN_REFERENCE_TEMPERATURE_K,
+        "reference_temperature_K",
+        p.reference_temperature_K,
+        f">= {MIN_REFERENCE_TEMPERATURE_K} K (the rates are those of a solid at processing temperatures; a lower reference overflows their Arrhenius extrapolation)",
+    )
+    for name in ("mobility_activation_J_mol", "diffusion_activation_J_mol"):
+        _require(0 <= getattr(p, name) <= MAX_ACTIVATION_J_MOL, name, getattr(p, name), f"in [0, {MAX_ACTIVATION_J_MOL:g}] J/mol (10 eV per atom: above any solid-state migration barrier)")
     _require(p.ramp_K_per_s >= 0, "ramp_K_per_s", p.ramp_K_per_s, ">= 0 K/s (0 = start at the hold temperature)")
+
+
+def _validate_facets(p: ModelParameters) -> None:
+    _require(p.facet_sharpness >= 2, "facet_sharpness", p.facet_sharpness, ">= 2")
+    _require(p.facet_stabilization >= 0, "facet_stabilization", p.facet_stabilization, ">= 0")
+    for name in ("phase_facet_angles_deg", "phase_facet_normals"):
+        for phase in getattr(p, name):
+            _require(phase in p.phase_facet_energies, f"phase_facet_energies[{phase}]", None, f"relative energies for the facets of {name}[{phase}]")
+    for phase in p.phase_facet_energies:
+        _require(phase in p.phase_facet_angles_deg or phase in p.phase_facet_normals, f"phase_facet_angles_deg[{phase}]", None, f"facet normals for phase_facet_energies[{phase}]")
+        try:
+            p.facets(phase)
+        except ValueError as err:
+            names = "phase_facet_angles_deg / phase_facet_normals / phase_facet_energies / facet_sharpness"
+            raise ParameterError(f"facets of {phase} ({names}) are not allowed: {one_line(err)}") from None
+
+
+def _validate(p: ModelParameters) -> None:
+    _validate_nucleation(p)
+    _validate_grid(p)
+    _validate_temperatures(p)
     _require(p.duration_s > 0, "duration_s", p.duration_s, "> 0 s")
     _require(0 < p.output_interval_s <= p.duration_s, "output_interval_s", p.output_interval_s, f"in (0, duration_s = {p.duration_s}] s")
     _require(p.reaction_entropy_J_m3K > 0, "reaction_entropy_J_m3K", p.reaction_entropy_J_m3K, "> 0 J/(m^3 K)")
@@ -431,51 +695,35 @@ def _validate(p: ModelParameters) -> None:
     _require(p.default_interface_energy_J_m2 > 0, "default_interface_energy_J_m2", p.default_interface_energy_J_m2, "> 0 J/m^2")
     _check_pairs("interface_mobility_m4_Js", p.interface_mobility_m4_Js, lambda v: v > 0, "> 0 m^4/(J s) (a boundary must be able to move)")
     _require(p.default_interface_mobility_m4_Js > 0, "default_interface_mobility_m4_Js", p.default_interface_mobility_m4_Js, "> 0")
-    for name in ("mobility_activation_J_mol", "diffusion_activation_J_mol"):
-        _require(getattr(p, name) >= 0, name, getattr(p, name), ">= 0 J/mol")
-    for phase, D in p.diffusivity_m2_s.items():
-        phase_index(phase)
-        _require(D >= 0, f"diffusivity_m2_s[{phase}]", D, ">= 0 m^2/s")
+    _check_pairs("diffusivity_m2_s", p.diffusivity_m2_s, lambda v: v >= 0, ">= 0 m^2/s")
     condensed = [ph for ph in PHASES if ph not in (SURROUNDINGS, SUBSTRATE)]
     _require(
         any(p.diffusivity_m2_s.get(ph, 0.0) > 0 for ph in condensed) or p.boundary_diffusivity_m2_s > 0,
         "diffusivity_m2_s",
-        dict(p.diffusivity_m2_s),
-        "at least one condensed phase (or the boundaries) with D > 0",
+        p.diffusivity_m2_s,
+        "at least one condensed phase (or boundary_diffusivity_m2_s) with D > 0",
     )
     for name in ("boundary_diffusivity_m2_s", "surface_diffusivity_m2_s"):
         _require(getattr(p, name) >= 0, name, getattr(p, name), ">= 0 m^2/s")
     _require(0 < p.v_site_overlap <= 1, "v_site_overlap", p.v_site_overlap, "in (0, 1]")
-    _require(p.facet_sharpness >= 2, "facet_sharpness", p.facet_sharpness, ">= 2")
-    _require(p.facet_stabilization >= 0, "facet_stabilization", p.facet_stabilization, ">= 0")
-    for name in ("phase_facet_angles_deg", "phase_facet_normals"):
-        for phase in getattr(p, name):
-            phase_index(phase)
-            _require(phase in p.phase_facet_energies, f"phase_facet_energies[{phase}]", None, f"relative energies for the facets of {name}[{phase}]")
-    for phase in p.phase_facet_energies:
-        phase_index(phase)
-        _require(phase in p.phase_facet_angles_deg or phase in p.phase_facet_normals, f"phase_facet_angles_deg[{phase}]", None, f"facet normals for phase_facet_energies[{phase}]")
-        try:
-            p.facets(phase)
-        except ValueError as err:
-            raise ValueError(f"facets of {phase} (phase_facet_angles_deg / phase_facet_normals / phase_facet_energies): {err}") from None
-    _require(isinstance(p.seed, int) and p.seed >= 0, "seed", p.seed, "an integer >= 0")
+    _validate_facets(p)
+    _require(p.seed >= 0, "seed", p.seed, "an integer >= 0")
     _require(0 < p.dt_initial_s <= p.dt_max_s, "dt_initial_s", p.dt_initial_s, f"in (0, dt_max_s = {p.dt_max_s}] s")
     _require(0 < p.time_tolerance <= 0.5, "time_tolerance", p.time_tolerance, "in (0, 0.5] (relative local error per step)")
     _require(0 < p.max_field_change <= 0.5, "max_field_change", p.max_field_change, "in (0, 0.5]")
     _require(p.constant_measure_phase in ("", *PHASES), "constant_measure_phase", p.constant_measure_phase, f"'' or one of {', '.join(PHASES)}")
-    _require(isinstance(p.sweeps, int) and 1 <= p.sweeps <= 50, "sweeps", p.sweeps, "an integer in [1, 50]")
+    _require(1 <= p.sweeps <= 50, "sweeps", p.sweeps, "an integer in [1, 50]")
     _require(p.backend in ("fast", "fipy"), "backend", p.backend, "'fast' or 'fipy'")
     _require(0 < p.solver_tolerance < 1e-2, "solver_tolerance", p.solver_tolerance, "in (0, 1e-2)")
 
 
 def _check_pairs(name: str, mapping: Mapping[str, float], ok, allowed: str) -> None:
     for key, v in mapping.items():
-        _require(isinstance(v, (int, float)) and math.isfinite(v) and ok(v), f"{name}[{key}]", v, allowed)
+        _require(ok(v), f"{name}[{key}]", v, allowed)
 
 
 # ---- overrides -------------------------------------------------------------------------------
-def apply_overrides(params, overrides: Mapping[str, str] | list[str]):
+def apply_overrides(params, overrides: Mapping[str, Any] | list[str]):
     """Return a copy of a parameter object with ``key=value`` overrides applied.
 
     Parameters
@@ -484,14 +732,15 @@ def apply_overrides(params, overrides: Mapping[str, str] | list[str]):
         A frozen :class:`ModelParameters` (or a scenario subclass).
     overrides
         ``["key=value", ...]`` or ``{"key": "value"}``. Tuples take
-        comma-separated values; one pair of a mapping is set with
-        ``key.A/B=value``.
+        comma-separated values; one entry of a mapping is set with
+        ``key.A/B=value`` (pairs) or ``key.PHASE=value`` (phases). A non-string
+        value in a dict is taken as it is (as from TOML).
 
     Raises
     ------
-    ValueError
+    ParameterError
         Naming the key, the value and what is allowed, for a malformed item, an
-        unknown key, a value of the wrong type, or one refused by validation.
+        unknown or derived key, a value of the wrong type, or one refused by validation.
 
     Examples
     --------
@@ -499,46 +748,77 @@ def apply_overrides(params, overrides: Mapping[str, str] | list[str]):
     >>> p.hold_temperature_C, p.domain_nm
     (720.0, (32.0, 32.0))
     """
-    if not isinstance(overrides, Mapping):
-        items = {}
-        for item in overrides:
-            if "=" not in item:
-                raise ValueError(f"override {item!r} is malformed; allowed: key=value (lists comma-separated, pairs as key.A/B=value)")
-            k, v = item.split("=", 1)
-            items[k.strip()] = v.strip()
-        overrides = items
-    hints = typing.get_type_hints(type(params))
-    changes: dict[str, Any] = {}
-    for key, text in overrides.items():
-        name, _, sub = key.partition(".")
-        if name not in hints:
-            raise ValueError(f"override key {name!r} is unknown; allowed: {', '.join(sorted(hints))}")
-        hint = hints[name]
-        if sub:
-            if typing.get_origin(hint) is not Mapping and hint is not Mapping:
-                raise ValueError(f"override {key!r}: {name} is not a mapping; write {name}=value")
-            current = dict(changes.get(name, getattr(params, name)))
-            entry = parse_pair_key(sub) if "/" in sub else (phase_index(sub), sub)[1]
-            if _mapping_of_tuples(hint):
-                current[entry] = tuple(_parse_scalar(key, t.strip(), float) for t in text.split(","))
-            else:
-                current[entry] = _parse_scalar(key, text, float)
-            changes[name] = _frozen_map(current)
+    values: dict[str, Any] = {}
+    for key, text in _override_items(overrides).items():
+        name, dot, sub = key.partition(".")
+        hint = _settable_hint(type(params), name)
+        if dot:
+            _require(_is_mapping_hint(hint), f"override {key}", text, f"{name} is not a mapping; write {name}=value")
+            item = typing.get_args(hint)[1]
+            entries = values.setdefault(name, {})
+            _require(isinstance(entries, dict), f"override {key}", text, f"one form for {name}: whole or entries")
+            entries[sub] = _parse_value(key, item, text) if isinstance(text, str) else text
         else:
-            changes[name] = _parse_value(name, hint, text)
+            values[name] = _parse_value(name, hint, text) if isinstance(text, str) else text
+    return apply_values(params, values)
+
+
+def apply_values(params, values: Mapping[str, Any]):
+    """Return a copy of a parameter object with typed values (e.g. a TOML table) applied.
+
+    A mapping value of a mapping parameter changes only the entries it lists (merged
+    entry by entry into the current mapping); any other value replaces the parameter.
+
+    Raises
+    ------
+    ParameterError
+        An unknown or derived key, an unknown phase or pair inside a mapping, a value
+        of the wrong type, or one refused by validation.
+    """
+    changes = {}
+    for name, value in values.items():
+        hint = _settable_hint(type(params), name)
+        if _is_mapping_hint(hint) and isinstance(value, Mapping):
+            value = {**getattr(params, name), **{mapping_key(name, k): v for k, v in value.items()}}
+        changes[name] = value
     return dataclasses.replace(params, **changes)
 
 
+def _override_items(overrides: Mapping[str, Any] | list[str]) -> dict[str, Any]:
+    if isinstance(overrides, Mapping):
+        return {str(k).strip(): v for k, v in overrides.items()}
+    items = {}
+    for item in overrides:
+        if not isinstance(item, str) or "=" not in item:
+            raise ParameterError(f"override {show(item)} is malformed; allowed: key=value (lists comma-separated, mapping entries as key.A/B=value)")
+        k, v = item.split("=", 1)
+        items[k.strip()] = v.strip()
+    return items
+
+
+def _settable_hint(cls: type, name: Any) -> Any:
+    """The type of a parameter one may set, refusing unknown and derived names."""
+    by_name = {f.name: f for f in fields(cls)}
+    if name not in by_name:
+        raise ParameterError(f"parameter {show(name)} is unknown to {cls.__name__}; allowed: {', '.join(sorted(by_name))}")
+    if not by_name[name].init:
+        raise ParameterError(f"parameter {name!r} is not allowed: {_derived_note(cls, name)}")
+    return typing.get_type_hints(cls)[name]
+
+
+def _is_mapping_hint(hint: Any) -> bool:
+    return typing.get_origin(hint) in (Mapping, dict) and len(typing.get_args(hint)) == 2
+
+
 def _parse_value(name: str, hint: Any, text: str) -> Any:
-    origin = typing.get_origin(hint)
-    if origin is tuple:
+    if typing.get_origin(hint) is tuple:
         args = [a for a in typing.get_args(hint) if a is not Ellipsis]
         elem = args[0] if args else str
         if text.strip() == "":
             return ()
         return tuple(_parse_scalar(name, t.strip(), elem) for t in text.split(","))
-    if origin is Mapping or hint is Mapping:
-        raise ValueError(f"override {name!r} is a mapping; set one entry with {name}.A/B=value")
+    if _is_mapping_hint(hint):
+        raise ParameterError(f"override {name!r} is a mapping; set one entry with {name}.A/B=value (pairs) or {name}.PHASE=value (phases)")
     return _parse_scalar(name, text, hint)
 
 
@@ -557,7 +837,8 @@ def _parse_scalar(name: str, text: str, kind: Any) -> Any:
             return float(text)
         return text
     except ValueError:
-        raise ValueError(f"override {name} = {text!r} is not a valid {getattr(kind, '__name__', kind)}") from None
+        kind_name = getattr(kind, "__name__", kind)
+        raise ParameterError(f"override {name} = {show(text)} is not a valid {kind_name}; allowed: a {kind_name}") from None
 
 
 # ---- solver units ----------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 """The ``nvp-growth`` command line.
 
-    nvp-growth list
+    nvp-growth [--version] [--debug] list
     nvp-growth run NAME [--out FILE.nc] [--grid N] [--seed S] [--set key=value ...]
-                        [--params FILE.toml] [--resume | --overwrite]
+                        [--params FILE.toml] [--resume | --overwrite] [--show-params]
     nvp-growth crystal-report [--cif PHASE=PATH ...]
 
 Bad input (unknown scenario, key or phase, a value refused by validation, a
-malformed override) is reported with the parameter, the value and what is
-allowed, before any work starts; the exit status is then 2.
+malformed override, a grid too large for the memory, an unreadable TOML, CIF or
+scenario file) is reported on one line with the parameter or file, the value and
+what is allowed, before any work starts; the exit status is then 2. ``--debug``
+shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -16,18 +18,44 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from phasefield import SimulationError, apply_overrides
+from phasefield.params import one_line
 
 from .registry import get, scenarios
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nvp-growth")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line, like every other refusal (subcommand parsers inherit it)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"nvp-growth: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="nvp-growth", description="Phase-field growth of Na3V2(PO4)3 from NH4VO3 and NaH2PO4 (in situ TEM scenarios).")
+    ap = _Parser(prog="nvp-growth", description="Phase-field growth of Na3V2(PO4)3 from NH4VO3 and NaH2PO4 (in situ TEM scenarios).")
+    ap.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    ap.add_argument("--debug", action="store_true", help="on an error, show the traceback instead of one line")
     sub = ap.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the scenarios and what they reproduce")
-    run = sub.add_parser("run", help="run a scenario (a name from `list` or a .py file defining SCENARIO)")
-    run.add_argument("name")
+    names = ", ".join(sorted(scenarios()))
+    run = sub.add_parser(
+        "run",
+        help="run a scenario (a name from `list` or a .py file defining SCENARIO)",
+        description=f"Run a scenario: one of {names}, or a .py file defining SCENARIO. "
+        "See its parameters and their defaults with --show-params; change them with --params and --set.",
+    )
+    run.add_argument("name", help=f"{names}, or path/to/file.py")
     run.add_argument("--out", type=Path, help="netCDF file to write (default: NAME.nc)")
     run.add_argument("--grid", type=int, help="cells along x (resolution; the box size stays)")
     run.add_argument("--seed", type=int, help="random seed (nucleation)")
@@ -125,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         return _cmd_crystal_report(args)
     except (ValueError, FileNotFoundError, FileExistsError) as err:
-        print(f"nvp-growth: error: {err}", file=sys.stderr)
+        if args.debug:
+            raise
+        print(f"nvp-growth: error: {one_line(err)}", file=sys.stderr)
         return 2
     except SimulationError as err:
         print(f"nvp-growth: the run stopped: {err}", file=sys.stderr)

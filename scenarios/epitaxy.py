@@ -18,15 +18,15 @@ converted), ``mean_V_valence`` (+5 -> +3, EELS Fig. 1t), ``c_total`` (constant).
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import xarray as xr
 
 import phasefield
 from phasefield import Disc, Grain, Microstructure, ModelParameters
-
-from phasefield.params import _frozen_map
+from phasefield.params import ParameterError, frozen_map
 
 from .facets import epitaxial_facets
 from .registry import Scenario
@@ -52,8 +52,10 @@ class EpitaxyParameters(ModelParameters):
         :func:`scenarios.facets.epitaxial_facets` (atomistic lattice estimate).
     """
 
-    phase_facet_angles_deg: object = field(default_factory=lambda: _frozen_map({k: v[0] for k, v in epitaxial_facets().items()}))
-    phase_facet_energies: object = field(default_factory=lambda: _frozen_map({k: v[1] for k, v in epitaxial_facets().items()}))
+    dimensions: ClassVar[tuple[int, ...]] = (2,)
+
+    phase_facet_angles_deg: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({k: v[0] for k, v in epitaxial_facets().items()}))
+    phase_facet_energies: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({k: v[1] for k, v in epitaxial_facets().items()}))
     start_temperature_C: float = 560.0
     hold_temperature_C: float = 710.0
     nh4vo3_radius_nm: float = 14.0
@@ -66,15 +68,28 @@ class EpitaxyParameters(ModelParameters):
         super().__post_init__()
         for name in ("nh4vo3_radius_nm", "nah2po4_radius_nm"):
             r = getattr(self, name)
-            if not (r >= self.interface_width_nm and math.isfinite(r)):
-                raise ValueError(f"{name} = {r!r} is not allowed; allowed: >= interface_width_nm = {self.interface_width_nm} nm")
-        span = 2 * (self.nh4vo3_radius_nm + self.nah2po4_radius_nm) - self.contact_overlap_nm
-        if span + 4 * self.interface_width_nm > self.domain_nm[0] or 2 * max(self.nh4vo3_radius_nm, self.nah2po4_radius_nm) + 4 * self.interface_width_nm > self.domain_nm[1]:
-            raise ValueError(f"domain_nm = {self.domain_nm} is too small for the particles (need {span + 4 * self.interface_width_nm:.1f} nm along x); allowed: larger domain_nm or smaller radii")
+            if not r >= self.interface_width_nm:
+                raise ParameterError(f"{name} = {r!r} is not allowed; allowed: >= interface_width_nm = {self.interface_width_nm} nm")
         if not (0 <= self.contact_overlap_nm < min(self.nh4vo3_radius_nm, self.nah2po4_radius_nm)):
-            raise ValueError(f"contact_overlap_nm = {self.contact_overlap_nm!r} is not allowed; allowed: in [0, the smaller radius)")
-        if not (isinstance(self.nvp_slots, int) and 1 <= self.nvp_slots <= 16):
-            raise ValueError(f"nvp_slots = {self.nvp_slots!r} is not allowed; allowed: an integer in [1, 16]")
+            raise ParameterError(f"contact_overlap_nm = {self.contact_overlap_nm!r} is not allowed; allowed: in [0, the smaller of nh4vo3_radius_nm and nah2po4_radius_nm)")
+        need = self.particle_span_nm()
+        if need[0] > self.domain_nm[0] or need[1] > self.domain_nm[1]:
+            raise ParameterError(
+                f"domain_nm = {self.domain_nm} is too small for nh4vo3_radius_nm = {self.nh4vo3_radius_nm}, nah2po4_radius_nm = {self.nah2po4_radius_nm}, "
+                f"contact_overlap_nm = {self.contact_overlap_nm} and 4 x interface_width_nm = {4 * self.interface_width_nm}; allowed: at least ({need[0]:.1f}, {need[1]:.1f}) nm, or smaller radii"
+            )
+        if not 1 <= self.nvp_slots <= 16:
+            raise ParameterError(f"nvp_slots = {self.nvp_slots!r} is not allowed; allowed: an integer in [1, 16]")
+
+    def particle_span_nm(self) -> tuple[float, float]:
+        """Box size the two particles need along x and y, with 2 interface widths each side [nm]."""
+        margin = 4 * self.interface_width_nm
+        span = 2 * (self.nh4vo3_radius_nm + self.nah2po4_radius_nm) - self.contact_overlap_nm
+        return span + margin, 2 * max(self.nh4vo3_radius_nm, self.nah2po4_radius_nm) + margin
+
+    def order_parameter_fields(self) -> int:
+        """Surroundings, NH4VO3, NaH2PO4, the NVP slots and c."""
+        return 3 + self.nvp_slots
 
 
 def microstructure(p: EpitaxyParameters) -> Microstructure:

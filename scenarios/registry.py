@@ -17,6 +17,11 @@ from pathlib import Path
 import xarray as xr
 
 from phasefield import ModelParameters
+from phasefield.params import one_line
+
+
+class ScenarioFileError(ValueError):
+    """A user scenario file that cannot be loaded; the message is one line naming the file."""
 
 
 @dataclass(frozen=True)
@@ -64,14 +69,29 @@ def get(name: str) -> Scenario:
 
 
 def load_file(path: str | Path) -> Scenario:
-    """Load a user scenario from a Python file that defines ``SCENARIO``."""
+    """Load a user scenario from a Python file that defines ``SCENARIO``.
+
+    Raises
+    ------
+    FileNotFoundError
+        No such file.
+    ScenarioFileError
+        The file is not readable, has a syntax error (with its line), fails while it is
+        executed (its imports included), or defines no ``SCENARIO``.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"scenario file {path} does not exist")
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as err:
+        where = "" if err.filename in (None, str(path)) else f" of {err.filename} (imported)"
+        raise ScenarioFileError(f"scenario file {path}: syntax error at line {err.lineno}{where}: {one_line(err.msg)}") from err
+    except Exception as err:  # user code: any failure, reported as one line naming the file
+        raise ScenarioFileError(f"scenario file {path} failed to load: {type(err).__name__}: {one_line(err)}") from err
     sc = getattr(module, "SCENARIO", None)
     if not isinstance(sc, Scenario):
-        raise ValueError(f"{path} defines no SCENARIO = scenarios.Scenario(...)")
+        raise ScenarioFileError(f"scenario file {path} defines no SCENARIO = scenarios.Scenario(...)")
     return sc

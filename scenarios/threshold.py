@@ -15,14 +15,18 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import xarray as xr
 
 from phasefield import open_run
 from phasefield.stepper import output_times_s
+
+from phasefield.params import ParameterError, frozen_map
 
 from .epitaxy import EpitaxyParameters
 from .epitaxy import run as run_epitaxy
@@ -36,20 +40,27 @@ class ThresholdParameters(EpitaxyParameters):
     Parameters
     ----------
     temperatures_C
-        Hold temperatures [degC]; ``hold_temperature_C`` is ignored.
+        Hold temperatures [degC]. They replace ``hold_temperature_C``, which is
+        therefore not settable here (derived; setting it is refused).
     workers
         Runs in parallel (one process each).
     """
 
     temperatures_C: tuple[float, ...] = (680.0, 695.0, 700.0, 705.0, 710.0, 720.0)
     workers: int = 2
+    hold_temperature_C: float = field(default=710.0, init=False)
+    derived_from: ClassVar[Mapping[str, str]] = frozen_map({"hold_temperature_C": "temperatures_C (one run per hold temperature)"})
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        super().__post_init__()  # types first: the checks below trust them
         if not self.temperatures_C or any(t <= -273.15 for t in self.temperatures_C):
-            raise ValueError(f"temperatures_C = {self.temperatures_C!r} is not allowed; allowed: one or more temperatures > -273.15 degC")
-        if not (isinstance(self.workers, int) and self.workers >= 1):
-            raise ValueError(f"workers = {self.workers!r} is not allowed; allowed: an integer >= 1")
+            raise ParameterError(f"temperatures_C = {self.temperatures_C!r} is not allowed; allowed: one or more temperatures > -273.15 degC")
+        if self.workers < 1:
+            raise ParameterError(f"workers = {self.workers!r} is not allowed; allowed: an integer >= 1")
+
+    def concurrent_runs(self) -> int:
+        """One epitaxy run per worker, at most one per temperature."""
+        return min(self.workers, len(self.temperatures_C))
 
     def at(self, temperature_C: float) -> EpitaxyParameters:
         """The epitaxy parameters of one member of the sweep."""

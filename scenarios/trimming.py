@@ -18,14 +18,16 @@ of boundary normals, peaking at the facet normals), ``eta.sel(grain=2)``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import xarray as xr
 
 import phasefield
 from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, Union
-from phasefield.params import _frozen_map
+from phasefield.params import ParameterError, frozen_map
 from phasefield.shape_analysis import boundary_normals, facet_sharpness
 from phasefield.wulff import facets_on_shape
 
@@ -35,7 +37,7 @@ from .registry import Scenario
 
 def _nvp_facets():
     angles, energies = epitaxial_facets()["NVP"]
-    return _frozen_map({"NVP": angles}), _frozen_map({"NVP": energies})
+    return frozen_map({"NVP": angles}), frozen_map({"NVP": energies})
 
 
 @dataclass(frozen=True)
@@ -64,15 +66,23 @@ class TrimmingParameters(ModelParameters):
     duration_s: float = 4.0
     output_interval_s: float = 0.5
     nucleation_prefactor_per_m_s: float = 0.0
-    phase_facet_angles_deg: object = field(default_factory=lambda: _nvp_facets()[0])
-    phase_facet_energies: object = field(default_factory=lambda: _nvp_facets()[1])
+    phase_facet_angles_deg: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _nvp_facets()[0])
+    phase_facet_energies: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: _nvp_facets()[1])
+
+    dimensions: ClassVar[tuple[int, ...]] = (2,)
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if len(self.lobes_nm) < 3 or len(self.lobes_nm) % 3:
-            raise ValueError(f"lobes_nm = {self.lobes_nm!r} is not allowed; allowed: (x, y, radius) triples in nm")
+        if len(self.lobes_nm) < 3 or len(self.lobes_nm) % 3 or any(r <= 0 for r in self.lobes_nm[2::3]):
+            raise ParameterError(f"lobes_nm = {self.lobes_nm!r} is not allowed; allowed: (x, y, radius) triples in nm with radius > 0")
         if "NVP" not in self.phase_facet_angles_deg:
-            raise ValueError("phase_facet_angles_deg has no NVP entry; allowed: the NVP facet set (the default comes from atomistic)")
+            raise ParameterError("phase_facet_angles_deg has no NVP entry; allowed: the NVP facet set (the default comes from atomistic)")
+        if not 0 < self.sharpness_tolerance_deg <= 90:
+            raise ParameterError(f"sharpness_tolerance_deg = {self.sharpness_tolerance_deg!r} is not allowed; allowed: in (0, 90] degrees")
+
+    def order_parameter_fields(self) -> int:
+        """Surroundings, the amorphous film, the NVP grain and c."""
+        return 4
 
 
 def microstructure(p: TrimmingParameters) -> Microstructure:

@@ -22,11 +22,14 @@ until the shape has relaxed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import netCDF4
 import numpy as np
@@ -38,7 +41,7 @@ import phasefield
 from phasefield import Disc, Grain, Microstructure, ModelParameters
 from phasefield.anisotropy import FacetSet
 from phasefield.coefficients import grain_rotation
-from phasefield.params import _frozen_map
+from phasefield.params import ParameterError, frozen_map, one_line
 from phasefield.shape_analysis import compare_with_wulff
 from phasefield.wulff import scale_to_measure, wulff_polygon, wulff_polyhedron
 
@@ -64,6 +67,9 @@ class WulffParameters(ModelParameters):
         Grain orientation, counter-clockwise (3D: about z).
     radius_nm
         Radius of the initial disc or sphere [nm].
+
+    ``phase_facet_angles_deg``, ``phase_facet_normals`` and ``phase_facet_energies``
+    are derived from the three facet parameters above (setting them is refused).
     """
 
     facet_angles_deg: tuple[float, ...] = (0.0, 60.0, 120.0, 180.0, 240.0, 300.0)
@@ -82,31 +88,70 @@ class WulffParameters(ModelParameters):
     chemical_stiffness_J_m3: float = 1.0
     nucleation_prefactor_per_m_s: float = 0.0
     constant_measure_phase: str = _PHASE
-    interface_mobility_m4_Js: object = field(default_factory=lambda: _frozen_map({"surroundings/NVP": 2e-17}))
-    diffusivity_m2_s: object = field(default_factory=lambda: _frozen_map({"NVP": 1e-30}))
+    interface_mobility_m4_Js: Mapping[str, float] = field(default_factory=lambda: frozen_map({"surroundings/NVP": 2e-17}))
+    diffusivity_m2_s: Mapping[str, float] = field(default_factory=lambda: frozen_map({"NVP": 1e-30}))
     boundary_diffusivity_m2_s: float = 0.0
     dt_max_s: float = 0.02
+    phase_facet_angles_deg: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}), init=False)
+    phase_facet_normals: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}), init=False)
+    phase_facet_energies: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}), init=False)
+
+    derived_from: ClassVar[Mapping[str, str]] = frozen_map(
+        dict.fromkeys(("phase_facet_angles_deg", "phase_facet_normals", "phase_facet_energies"), "facet_angles_deg (3D: facet_normals) and facet_energies")
+    )
+
+    def _derive(self) -> None:
+        """The grain's facets from ``facet_*`` (empty ``facet_energies``: isotropic)."""
+        _check_facet_dimension(self)
+        angles, normals, energies = {}, {}, {}
+        if self.facet_energies:
+            if len(self.domain_nm) == 3:
+                normals = {_PHASE: self.facet_normals}
+            else:
+                angles = {_PHASE: self.facet_angles_deg}
+            energies = {_PHASE: self.facet_energies}
+            _check_facets(self)
+        object.__setattr__(self, "phase_facet_angles_deg", frozen_map(angles))
+        object.__setattr__(self, "phase_facet_normals", frozen_map(normals))
+        object.__setattr__(self, "phase_facet_energies", frozen_map(energies))
 
     def __post_init__(self) -> None:
-        if not self.facet_energies:  # isotropic gamma: the Wulff shape is a circle (sphere)
-            for name in ("phase_facet_normals", "phase_facet_angles_deg", "phase_facet_energies"):
-                object.__setattr__(self, name, _frozen_map({}))
-            super().__post_init__()
-            return
-        if len(self.domain_nm) == 3:
-            object.__setattr__(self, "phase_facet_normals", _frozen_map({_PHASE: tuple(self.facet_normals)}))
-            object.__setattr__(self, "phase_facet_angles_deg", _frozen_map({}))
-        else:
-            object.__setattr__(self, "phase_facet_angles_deg", _frozen_map({_PHASE: tuple(self.facet_angles_deg)}))
-            object.__setattr__(self, "phase_facet_normals", _frozen_map({}))
-        object.__setattr__(self, "phase_facet_energies", _frozen_map({_PHASE: tuple(self.facet_energies)}))
         super().__post_init__()
         if not (self.interface_width_nm <= self.radius_nm <= 0.4 * min(self.domain_nm)):
-            raise ValueError(f"radius_nm = {self.radius_nm!r} is not allowed; allowed: in [interface_width_nm, 0.4 x the smallest box side]")
+            raise ParameterError(f"radius_nm = {self.radius_nm!r} is not allowed; allowed: in [interface_width_nm, 0.4 x the smallest side of domain_nm]")
+
+    def order_parameter_fields(self) -> int:
+        """Surroundings, the grain and c."""
+        return 3
 
     @property
     def facet_set(self) -> FacetSet | None:
         return self.facets(_PHASE)
+
+
+def _check_facet_dimension(p: WulffParameters) -> None:
+    """Refuse the facet parameter of the other dimension, which the run would ignore."""
+    if len(p.domain_nm) == 2 and p.facet_normals:
+        raise ParameterError(f"facet_normals = {p.facet_normals} is not allowed with a 2D domain_nm = {p.domain_nm}; allowed: () (2D facets are facet_angles_deg)")
+    default_angles = next(f.default for f in dataclasses.fields(p) if f.name == "facet_angles_deg")
+    if len(p.domain_nm) == 3 and p.facet_angles_deg not in ((), default_angles):
+        raise ParameterError(
+            f"facet_angles_deg = {p.facet_angles_deg} is not allowed with a 3D domain_nm = {p.domain_nm}; allowed: the default or () (3D facets are facet_normals)"
+        )
+
+
+def _check_facets(p: WulffParameters) -> None:
+    """Refuse a facet set that gives no bounded Wulff shape, naming the wulff parameters."""
+    three_d = len(p.domain_nm) == 3
+    names = f"{'facet_normals' if three_d else 'facet_angles_deg'} / facet_energies (domain_nm = {p.domain_nm}, facet_sharpness = {p.facet_sharpness})"
+    try:
+        if three_d:
+            normals = [p.facet_normals[i : i + 3] for i in range(0, len(p.facet_normals), 3)]
+            FacetSet(normals, p.facet_energies, p.facet_sharpness)
+        else:
+            FacetSet.from_angles(p.facet_angles_deg, p.facet_energies, p.facet_sharpness)
+    except ValueError as err:
+        raise ParameterError(f"{names} = {p.facet_normals if three_d else p.facet_angles_deg} / {p.facet_energies} are not allowed: {one_line(err)}") from None
 
 
 def microstructure(p: WulffParameters) -> Microstructure:

@@ -9,6 +9,7 @@ import pickle
 import pytest
 
 from phasefield import ModelParameters, SolverUnits, apply_overrides
+from phasefield.params import SOLVER_MEMORY_FACTOR, ParameterError, grid_memory_bytes
 
 
 @pytest.mark.parametrize(
@@ -44,7 +45,7 @@ def test_overrides_parse_scalars_lists_and_pairs():
     "override, message",
     [
         ("hold_temperature_C", r"override 'hold_temperature_C' is malformed; allowed: key=value"),
-        ("colour=blue", r"override key 'colour' is unknown"),
+        ("colour=blue", r"parameter 'colour' is unknown to ModelParameters"),
         ("grid=12.5", r"override grid = '12.5' is not a valid int"),
         ("hold_temperature_C=hot", r"override hold_temperature_C = 'hot' is not a valid float"),
         ("seed.NVP/NH4VO3=1", r"seed is not a mapping"),
@@ -96,3 +97,36 @@ def test_solver_units_make_the_reference_interface_dimensionless():
     assert u.energy_J_m3 == pytest.approx(sigma_ref / (p.interface_width_nm * 1e-9))
     L_ref = 4 * p.default_interface_mobility_m4_Js / (3 * p.interface_width_nm * 1e-9)
     assert u.time_s * L_ref * u.energy_J_m3 == pytest.approx(1.0)
+
+
+def test_toml_tables_merge_entry_by_entry_like_set(tmp_path):
+    toml = tmp_path / "p.toml"
+    toml.write_text('[interface_energy_J_m2]\n"NVP/NH4VO3" = 0.25\n[diffusivity_m2_s]\nNVP = 1e-17\n')
+    from_file = ModelParameters.from_toml(toml)
+    from_set = apply_overrides(ModelParameters(), ["interface_energy_J_m2.NVP/NH4VO3=0.25", "diffusivity_m2_s.NVP=1e-17"])
+    assert from_file == from_set
+    assert from_file.interface_energy("NVP", "surroundings") == ModelParameters().interface_energy("NVP", "surroundings")
+    assert from_file.diffusivity_m2_s["NaH2PO4"] == ModelParameters().diffusivity_m2_s["NaH2PO4"]
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(reference_temperature_K=1.0), r"reference_temperature_K = 1.0 .*>= 273.15 K"),
+        (dict(diffusion_activation_J_mol=1e9), r"diffusion_activation_J_mol = 1000000000.0 .*in \[0, 1e\+06\]"),
+        (dict(diffusivity_m2_s={"NVP": float("inf")}), r"diffusivity_m2_s\[NVP\] = inf .*finite"),
+        (dict(hold_temperature_C="hot"), r"hold_temperature_C = 'hot' .*a finite number"),
+        (dict(domain_nm=64.0), r"domain_nm = 64.0 .*a list of numbers"),
+        (dict(interface_energy_J_m2=0.3), r"interface_energy_J_m2 = 0.3 .*a mapping"),
+        (dict(grid=10**6), r"grid = 1000000 is not allowed: .*GiB available"),
+        (dict(grid=True), r"grid = True .*an integer"),
+    ],
+)
+def test_types_non_finite_values_physical_bounds_and_memory(changes, message):
+    with pytest.raises(ParameterError, match=message):
+        ModelParameters(**changes)
+
+
+def test_memory_estimate_scales_with_cells_and_fields():
+    p = ModelParameters(grid=64, domain_nm=(64.0, 32.0))
+    assert grid_memory_bytes(p) == 64 * 32 * p.order_parameter_fields() * 8 * SOLVER_MEMORY_FACTOR[2]
