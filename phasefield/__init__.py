@@ -6,7 +6,7 @@ from .output import open_run
 from .params import ModelParameters, SolverUnits, apply_overrides
 from .phases import PHASES
 from .shape_analysis import boundary_normals, compare_with_wulff, facet_sharpness
-from .stepper import Simulation, SimulationError, run
+from .stepper import RunInterrupted, Simulation, SimulationError, run
 from .wulff import wulff_polygon, wulff_polyhedron
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Microstructure",
     "ModelParameters",
     "Polygon",
+    "RunInterrupted",
     "Simulation",
     "SimulationError",
     "SolverUnits",

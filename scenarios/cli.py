@@ -17,7 +17,8 @@ import logging
 import sys
 from pathlib import Path
 
-from phasefield import SimulationError, apply_overrides
+from phasefield import RunInterrupted, SimulationError, apply_overrides
+from phasefield.output import RunFileError
 
 from .registry import get, scenarios
 
@@ -73,8 +74,7 @@ def _cmd_run(args) -> int:
         for key, value in params.to_dict().items():
             print(f"{key} = {value}")
         return 0
-    if args.overwrite and out.exists():
-        out.unlink()
+    options = {"overwrite": True} if args.overwrite else {}  # removed under the run's lock
     bar = None
     progress = None
     if not args.quiet:
@@ -88,7 +88,7 @@ def _cmd_run(args) -> int:
             bar.refresh()
 
     try:
-        ds = scenario.run(params, out, resume=args.resume, progress=progress)
+        ds = scenario.run(params, out, resume=args.resume, progress=progress, **options)
     finally:
         if bar is not None:
             bar.close()
@@ -130,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     except SimulationError as err:
         print(f"nvp-growth: the run stopped: {err}", file=sys.stderr)
         return 1
+    except RunFileError as err:  # disk full, another run on the same --out
+        print(f"nvp-growth: error: {err}", file=sys.stderr)
+        return 1
+    except RunInterrupted as err:  # Ctrl-C or SIGTERM, stopped at a safe point
+        print(f"nvp-growth: {err}", file=sys.stderr)
+        return 128 + err.signum
 
 
 if __name__ == "__main__":
