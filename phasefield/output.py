@@ -45,7 +45,6 @@ from pathlib import Path
 from typing import Any
 
 import netCDF4
-import numpy as np
 import xarray as xr
 
 COMPRESSION = {"zlib": True, "complevel": 4}

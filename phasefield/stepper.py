@@ -531,7 +531,7 @@ def _merge_keeping_error(out: Path) -> None:
     try:
         output.merge(out)
     except Exception as err:  # the frames stay in the tail, which open_run and --resume read
-        log.warning("%s", err)
+        log.info("%s", err)
 
 
 def _run_frames(params, micro, out: Path | None, resume: bool, request: _StopRequest, progress=None, on_frame=None) -> xr.Dataset | None:

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from phasefield import RunInterrupted, SimulationError, apply_overrides
-from phasefield.output import RunFileError
+from phasefield.output import RunFileError, check_place
 
 from .registry import get, scenarios
 
@@ -69,6 +69,8 @@ def _cmd_list() -> int:
 
 
 def _cmd_run(args) -> int:
+    if args.out is not None and not args.show_params:
+        check_place(args.out)  # a directory, a missing or read-only one: said before anything else
     scenario, params, out = _resolve(args)
     if args.show_params:
         for key, value in params.to_dict().items():

@@ -23,12 +23,8 @@ until the shape has relaxed.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import netCDF4
 import numpy as np
 import xarray as xr
 from scipy.spatial import ConvexHull
@@ -38,6 +34,7 @@ import phasefield
 from phasefield import Disc, Grain, Microstructure, ModelParameters
 from phasefield.anisotropy import FacetSet
 from phasefield.coefficients import grain_rotation
+from phasefield.output import add_to_run
 from phasefield.params import _frozen_map
 from phasefield.shape_analysis import compare_with_wulff
 from phasefield.wulff import scale_to_measure, wulff_polygon, wulff_polyhedron
@@ -194,18 +191,8 @@ def run(p: WulffParameters, out=None, **options) -> xr.Dataset:
     )
     ds = ds.merge(extra).assign_attrs(attrs)
     if out is not None:
-        _add_to_file(Path(out), extra, attrs)
+        add_to_run(out, extra, attrs)
     return ds
-
-
-def _add_to_file(path: Path, extra: xr.Dataset, attrs: dict) -> None:
-    """Add the Wulff comparison to a finished run file (a copy replaces it, as for frames)."""
-    tmp = path.with_name(path.name + ".tmp")
-    shutil.copyfile(path, tmp)
-    extra.to_netcdf(tmp, mode="a")
-    with netCDF4.Dataset(tmp, "a") as nc:
-        nc.setncatts(attrs)
-    os.replace(tmp, path)
 
 
 SCENARIO = Scenario(
