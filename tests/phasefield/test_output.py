@@ -312,3 +312,31 @@ def test_signal_stops_at_a_safe_point_and_the_run_resumes_exactly(tmp_path, sig,
         a, b = open_run(out), open_run(straight)
         np.testing.assert_array_equal(a.eta.values, b.eta.values)
         assert a.attrs["n_steps"] == b.attrs["n_steps"]
+
+
+def test_trimming_headline_outputs_are_in_the_file(tmp_path):
+    """What the trimming scenario promises (facet_sharpness, boundary_normal_length) is in its file."""
+    from scenarios.trimming import TrimmingParameters
+    from scenarios.trimming import run as run_trimming
+
+    out = tmp_path / "t.nc"
+    returned = run_trimming(TrimmingParameters(grid=64, duration_s=0.2, output_interval_s=0.1), out)
+    ds = xr.open_dataset(out, decode_timedelta=False)
+    for name in ("facet_sharpness", "boundary_normal_length"):
+        np.testing.assert_array_equal(ds[name].values, returned[name].values)
+    assert missing_cf_attributes(ds) == []
+    ds.close()
+
+
+def test_wulff_comparison_is_in_the_file(tmp_path):
+    """The Wulff scenario's comparison (vertices, attributes) goes through the run writer into its file."""
+    from scenarios.wulff import WulffParameters
+    from scenarios.wulff import run as run_wulff
+
+    out = tmp_path / "w.nc"
+    returned = run_wulff(WulffParameters(grid=48, duration_s=0.2, output_interval_s=0.1), out)
+    ds = xr.open_dataset(out, decode_timedelta=False)
+    np.testing.assert_array_equal(ds.wulff_x.values, returned.wulff_x.values)
+    assert ds.attrs["hausdorff_nm"] == returned.attrs["hausdorff_nm"] and ds.sizes["time"] == 3
+    assert missing_cf_attributes(ds) == []
+    ds.close()
