@@ -413,9 +413,16 @@ class RunInterrupted(KeyboardInterrupt):
     ``str()`` is the one line for the user; ``signum`` the signal (exit status 128 + signum).
     """
 
-    def __init__(self, signum: int, time_s: float, last_frame_s: float, out: Path | None):
+    def __init__(self, message: str, signum: int):
+        super().__init__(message)
         self.signum = signum
-        super().__init__(f"interrupted at t = {time_s:.6g} s; frames up to {last_frame_s:.6g} s are in {out}; continue with --resume")
+
+    def __reduce__(self):  # picklable (a sweep's worker process sends it back)
+        return type(self), (str(self), self.signum)
+
+
+def _interrupted(signum: int, time_s: float, last_frame_s: float, out: Path | None) -> RunInterrupted:
+    return RunInterrupted(f"interrupted at t = {time_s:.6g} s; frames up to {last_frame_s:.6g} s are in {out}; continue with --resume", signum)
 
 
 @dataclass
@@ -508,13 +515,15 @@ def run(
         No room to write; ``out`` is a directory or in a missing or read-only one.
     """
     if out is None:
-        return _run_frames(params, micro, None, resume, _StopRequest())
+        _check_start(None, resume)
+        return _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame)
     out = Path(out)
     output.check_place(out)
     with output.locked(out), _stop_on_signals() as request:
         if overwrite:
             output.remove_run(out)
         output.tidy(out)
+        _check_start(out, resume)
         try:
             _run_frames(params, micro, out, resume, request, progress, on_frame)
         except BaseException:
@@ -522,6 +531,14 @@ def run(
             raise
         output.merge(out)
     return open_run(out)
+
+
+def _check_start(out: Path | None, resume: bool) -> None:
+    """Resume needs a run file; a new run must not replace one."""
+    if resume and (out is None or not out.exists()):
+        raise FileNotFoundError(f"--resume needs an existing run file; {out} does not exist")
+    if not resume and out is not None and out.exists():
+        raise FileExistsError(f"{out} exists; pass resume=True (--resume) to continue it or choose another file")
 
 
 def _merge_keeping_error(out: Path) -> None:
@@ -534,7 +551,15 @@ def _merge_keeping_error(out: Path) -> None:
         log.info("%s", err)
 
 
-def _run_frames(params, micro, out: Path | None, resume: bool, request: _StopRequest, progress=None, on_frame=None) -> xr.Dataset | None:
+def _run_frames(
+    params: ModelParameters,
+    micro: Microstructure,
+    out: Path | None,
+    resume: bool,
+    request: _StopRequest,
+    progress: Callable[[float, float], None] | None = None,
+    on_frame: Callable[[int, xr.Dataset], None] | None = None,
+) -> xr.Dataset | None:
     """The frame loop of :func:`run`; returns the in-memory run when ``out`` is None."""
     sim = Simulation(params, micro)
     times = output_times_s(params)
@@ -544,19 +569,15 @@ def _run_frames(params, micro, out: Path | None, resume: bool, request: _StopReq
     wall0 = time.perf_counter()
     wall_before = 0.0
     if resume:
-        if out is None or not out.exists():
-            raise FileNotFoundError(f"--resume needs an existing run file; {out} does not exist")
         state, rng, first, wall_before = _load_state(sim, out)
     else:
-        if out is not None and out.exists():
-            raise FileExistsError(f"{out} exists; pass resume=True (--resume) to continue it or choose another file")
         state = sim.initial_state()
         first = 1
         _emit(sim, state, rng, out, frames, 0, wall_before, on_frame)
     written = [float(times[first - 1])]  # time of the last finished frame, for the stop message
 
     def stop() -> None:
-        raise RunInterrupted(request.signum, sim.time_s(state), written[-1], out)
+        raise _interrupted(request.signum, sim.time_s(state), written[-1], out)
 
     sim.doubled_step = _stopping_before_steps(sim.doubled_step, request, stop)
     nuc_dt = params.nucleation_interval_s * to_solver

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from phasefield import open_run
 from phasefield.output import missing_cf_attributes
 from scenarios.epitaxy import run
 from tests.conftest import small_epitaxy
+from tests.scenarios.test_cli import SMALL as SMALL_TOML  # the command line's small epitaxy run
 
 REQUIRED = ["T", "c", "eta", "grain_phase", "phase_map", "phase_fraction", "centroid_x", "centroid_y", "mean_V_valence", "c_total", "free_energy"]
 
@@ -140,9 +142,9 @@ def test_kill_at_random_moments_keeps_every_returned_frame_and_resumes(tmp_path)
     for delay in delays:
         proc = subprocess.Popen([sys.executable, "-c", script, str(path)], stdout=subprocess.PIPE, text=True)
         assert proc.stdout.readline().strip() == "ready"
-        time_to_kill = __import__("time").monotonic() + delay
-        while __import__("time").monotonic() < time_to_kill and proc.poll() is None:
-            __import__("time").sleep(0.005)
+        time_to_kill = time.monotonic() + delay
+        while time.monotonic() < time_to_kill and proc.poll() is None:
+            time.sleep(0.005)
         proc.kill()
         lines = proc.communicate()[0].split()
         proc.wait()
@@ -164,19 +166,6 @@ def test_kill_at_random_moments_keeps_every_returned_frame_and_resumes(tmp_path)
     assert whole.sizes["time"] == frame_count(path)
     whole.close()
     assert not tail_dir(path).exists() and not list(tmp_path.glob(".*.tmp"))
-
-
-SMALL_TOML = """
-grid = 48
-domain_nm = [40.0, 24.0]
-nh4vo3_radius_nm = 8.0
-nah2po4_radius_nm = 6.0
-start_temperature_C = 715.0
-ramp_K_per_s = 0.0
-duration_s = 1.5
-output_interval_s = 0.5
-time_tolerance = 0.5
-"""
 
 
 def _cli(tmp_path, out, *extra) -> list[str]:
@@ -285,8 +274,6 @@ def test_a_second_writer_on_the_same_out_is_refused(tmp_path):
 def test_signal_stops_at_a_safe_point_and_the_run_resumes_exactly(tmp_path, sig, status):
     """SIGINT / SIGTERM after the first frame: exit 130 / 143 with one line and no traceback, the
     finished frames merged into --out, and --resume repeats the uninterrupted run."""
-    import time
-
     out = tmp_path / "e.nc"
     proc = subprocess.Popen(_cli(tmp_path, out), env=_env(), stderr=subprocess.PIPE, text=True)
     while not out.exists() and proc.poll() is None:
