@@ -76,6 +76,7 @@ def tail_dir(path: Path) -> Path:
 
 
 def lock_path(path: Path) -> Path:
+    """The file whose ``flock`` marks the run being written: ``<out>.lock``."""
     return path.with_name(path.name + ".lock")
 
 
@@ -89,8 +90,9 @@ def _temporary(path: Path) -> Path:
 
 
 # ---- atomic writes -----------------------------------------------------------------------------
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
+def _fsync(path: Path) -> None:
+    """Flush a file's or a directory's contents to the disk."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
@@ -99,13 +101,9 @@ def _fsync_dir(directory: Path) -> None:
 
 def replace_synced(tmp: Path, path: Path) -> None:
     """Make the complete file ``tmp`` durable and give it the name ``path`` in one step."""
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync(tmp)
     os.replace(tmp, path)
-    _fsync_dir(path.parent)  # the rename itself survives a crash only once the directory is synced
+    _fsync(path.parent)  # the rename itself survives a crash only once the directory is synced
 
 
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> None:
@@ -160,8 +158,8 @@ def no_room(err: BaseException, written: Path, margin: int = 1 << 20) -> bool:
     """
     if isinstance(err, OSError) and err.errno in _NO_ROOM:
         return True
-    if isinstance(err, OSError) and (err.errno or 0) > 0:
-        return False  # another system error; netCDF4 raises its own codes as negative errnos
+    if not isinstance(err, (OSError, RuntimeError)) or (isinstance(err, OSError) and (err.errno or 0) > 0):
+        return False  # not an I/O failure, or another system error (netCDF4's own codes are negative errnos)
     try:
         free = shutil.disk_usage(written.parent).free
         size = written.stat().st_size if written.exists() else 0
