@@ -259,15 +259,23 @@ def test_bad_places_for_out_are_refused_in_one_line_naming_the_path(tmp_path, sm
 
 
 def test_a_second_writer_on_the_same_out_is_refused(tmp_path):
-    """Two runs started together on one --out: one writes it, the other is refused in one line."""
+    """Two long runs started together on one --out: one is refused in one line naming the file
+    while the other goes on (then stopped with SIGTERM, its frames kept)."""
     out = tmp_path / "e.nc"
-    procs = [subprocess.Popen(_cli(tmp_path, out, "--overwrite"), env=_env(), stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    results = [(p.wait(timeout=300), p.stderr.read().strip()) for p in procs]
-    codes = sorted(rc for rc, _ in results)
-    assert codes == [0, 1], results
-    refused = next(err for rc, err in results if rc == 1)
-    assert len(refused.splitlines()) == 1 and "is being written by another run" in refused and str(out) in refused
-    assert open_run(out).sizes["time"] == 4
+    procs = [subprocess.Popen(_cli(tmp_path, out, "--overwrite", "--set", "duration_s=60"), env=_env(), stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    while all(p.poll() is None for p in procs):
+        time.sleep(0.05)
+    refused = next(p for p in procs if p.poll() is not None)
+    writer = next(p for p in procs if p is not refused)
+    err = refused.stderr.read().strip()
+    assert refused.returncode == 1, err
+    assert len(err.splitlines()) == 1 and "is being written by another run" in err and str(out) in err
+    while not out.exists() and writer.poll() is None:
+        time.sleep(0.05)
+    writer.send_signal(signal.SIGTERM)
+    assert writer.wait(timeout=300) == 143, writer.stderr.read()
+    writer.stderr.close()
+    assert open_run(out).sizes["time"] >= 1
 
 
 @pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
