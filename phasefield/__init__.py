@@ -6,7 +6,7 @@ from .output import open_run
 from .params import ModelParameters, ParameterError, SolverUnits, apply_overrides
 from .phases import PHASES
 from .shape_analysis import boundary_normals, compare_with_wulff, facet_sharpness
-from .stepper import Simulation, SimulationError, run
+from .stepper import RunInterrupted, Simulation, SimulationError, run
 from .wulff import wulff_polygon, wulff_polyhedron
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "ModelParameters",
     "ParameterError",
     "Polygon",
+    "RunInterrupted",
     "Simulation",
     "SimulationError",
     "SolverUnits",

@@ -20,7 +20,8 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from phasefield import SimulationError, apply_overrides
+from phasefield import RunInterrupted, SimulationError, apply_overrides
+from phasefield.output import RunFileError, check_place
 from phasefield.params import one_line
 
 from .registry import get, scenarios
@@ -96,13 +97,14 @@ def _cmd_list() -> int:
 
 
 def _cmd_run(args) -> int:
+    if args.out is not None and not args.show_params:
+        check_place(args.out)  # a directory, a missing or read-only one: said before anything else
     scenario, params, out = _resolve(args)
     if args.show_params:
         for key, value in params.to_dict().items():
             print(f"{key} = {value}")
         return 0
-    if args.overwrite and out.exists():
-        out.unlink()
+    options = {"overwrite": True} if args.overwrite else {}  # removed under the run's lock
     bar = None
     progress = None
     if not args.quiet:
@@ -116,7 +118,7 @@ def _cmd_run(args) -> int:
             bar.refresh()
 
     try:
-        ds = scenario.run(params, out, resume=args.resume, progress=progress)
+        ds = scenario.run(params, out, resume=args.resume, progress=progress, **options)
     finally:
         if bar is not None:
             bar.close()
@@ -160,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     except SimulationError as err:
         print(f"nvp-growth: the run stopped: {err}", file=sys.stderr)
         return 1
+    except RunFileError as err:  # disk full, another run on the same --out
+        print(f"nvp-growth: error: {err}", file=sys.stderr)
+        return 1
+    except RunInterrupted as err:  # Ctrl-C or SIGTERM, stopped at a safe point
+        print(f"nvp-growth: {err}", file=sys.stderr)
+        return 128 + err.signum
 
 
 if __name__ == "__main__":

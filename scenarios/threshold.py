@@ -2,7 +2,7 @@
 
 One :mod:`scenarios.epitaxy` run per hold temperature, each written to its own
 file next to the summary (``<out>_T<temperature>C.nc``; a rerun resumes or
-skips finished ones). The summary Dataset holds, against ``temperature_C``, the
+skips finished ones, but only those written with the same parameters and package version). The summary Dataset holds, against ``temperature_C``, the
 final NVP area fraction, the time NVP first appears, and the number of nuclei.
 
 What to look at: ``final_nvp_fraction`` is 0 at and below 700 degC and rises
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,8 @@ import numpy as np
 import xarray as xr
 
 from phasefield import open_run
-from phasefield.stepper import output_times_s
+from phasefield.output import frame_count, last_frame, write_dataset
+from phasefield.stepper import output_times_s, package_version
 
 from phasefield.params import ParameterError, frozen_map
 
@@ -74,13 +76,26 @@ def member_path(out: Path, temperature_C: float) -> Path:
     return out.with_name(f"{out.stem}_T{temperature_C:g}C.nc")
 
 
+def reusable(path: Path, params: EpitaxyParameters) -> bool:
+    """Whether the member file ``path`` was written with ``params`` by this package version."""
+    if not path.exists():
+        return False
+    try:
+        attrs = last_frame(path).attrs
+    except (OSError, ValueError, KeyError):  # unreadable: run it again
+        return False
+    stored = attrs.get("parameters")
+    same = stored is not None and json.loads(stored) == json.loads(params.to_json())
+    return same and attrs.get("package_version") == package_version()
+
+
 def _run_member(params: EpitaxyParameters, path: Path) -> Path:
-    if path.exists():
-        done = open_run(path).sizes["time"] == len(output_times_s(params))
-        if not done:
-            run_epitaxy(params, path, resume=True)
-    else:
-        run_epitaxy(params, path)
+    """Run one member, resume it if unfinished, or keep it if finished; a file written with other
+    parameters or another package version is replaced."""
+    if not reusable(path, params):
+        run_epitaxy(params, path, overwrite=True)
+    elif frame_count(path) < len(output_times_s(params)):
+        run_epitaxy(params, path, resume=True)
     return path
 
 
@@ -117,9 +132,8 @@ def run(p: ThresholdParameters, out=None, *, progress=None, **_) -> xr.Dataset:
                 progress(n, len(jobs))
     summary = summarize({t: open_run(path) for t, (_, path) in jobs.items()})
     summary.attrs["parameters"] = p.to_json()
-    tmp = out.with_name(out.name + ".tmp")
-    summary.to_netcdf(tmp)
-    tmp.replace(out)
+    summary.attrs["package_version"] = package_version()
+    write_dataset(out, summary, unlimited=())
     return summary
 
 

@@ -27,6 +27,7 @@ import xarray as xr
 
 import phasefield
 from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, Union
+from phasefield.output import add_to_run
 from phasefield.params import ParameterError, frozen_map
 from phasefield.shape_analysis import boundary_normals, facet_sharpness
 from phasefield.wulff import facets_on_shape
@@ -120,7 +121,10 @@ def trimming_measures(ds: xr.Dataset, p: TrimmingParameters, bins: int = 72) -> 
 
 def run(p: TrimmingParameters, out=None, **options) -> xr.Dataset:
     ds = phasefield.run(p, microstructure(p), out, **options)
-    return ds.merge(trimming_measures(ds, p))
+    measures = trimming_measures(ds, p)
+    if out is not None:  # the headline outputs belong in the file too
+        add_to_run(out, measures, {})
+    return ds.merge(measures)
 
 
 SCENARIO = Scenario(

@@ -24,14 +24,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar
 
-import netCDF4
 import numpy as np
 import xarray as xr
 from scipy.spatial import ConvexHull
@@ -41,6 +37,7 @@ import phasefield
 from phasefield import Disc, Grain, Microstructure, ModelParameters
 from phasefield.anisotropy import FacetSet
 from phasefield.coefficients import grain_rotation
+from phasefield.output import add_to_run
 from phasefield.params import ParameterError, frozen_map, one_line
 from phasefield.shape_analysis import compare_with_wulff
 from phasefield.wulff import scale_to_measure, wulff_polygon, wulff_polyhedron
@@ -239,18 +236,8 @@ def run(p: WulffParameters, out=None, **options) -> xr.Dataset:
     )
     ds = ds.merge(extra).assign_attrs(attrs)
     if out is not None:
-        _add_to_file(Path(out), extra, attrs)
+        add_to_run(out, extra, attrs)
     return ds
-
-
-def _add_to_file(path: Path, extra: xr.Dataset, attrs: dict) -> None:
-    """Add the Wulff comparison to a finished run file (a copy replaces it, as for frames)."""
-    tmp = path.with_name(path.name + ".tmp")
-    shutil.copyfile(path, tmp)
-    extra.to_netcdf(tmp, mode="a")
-    with netCDF4.Dataset(tmp, "a") as nc:
-        nc.setncatts(attrs)
-    os.replace(tmp, path)
 
 
 SCENARIO = Scenario(
