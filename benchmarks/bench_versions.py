@@ -8,6 +8,11 @@ Each round times, in fresh subprocesses one after another, the "fast" and
 fixed steps of dt_max_s, the scenario's sweeps) for this tree and for the
 reference tree; ratios are taken within a round, so machine noise hits both
 alike. BLAS threads are pinned to 1 in the children.
+
+With ``--interval S`` it times instead the time to solution: S simulated
+seconds from that state with each tree's own default stepping (error control,
+sweeps, tolerances), printing wall seconds, steps taken and the NVP area
+reached (so that a faster tree is seen to reach the same answer).
 """
 
 from __future__ import annotations
@@ -29,6 +34,28 @@ sim, state = prepared({grid}, {setup!r})
 print(time_steps(sim, state, {steps}))
 """
 
+INTERVAL_CHILD = """
+import sys, time
+sys.path[:0] = [{root!r}, {root!r} + "/benchmarks"]
+from bench_epitaxy import prepared
+from phasefield.stepper import _grain_measures
+sim, state = prepared({grid}, {setup!r})
+t0 = time.perf_counter()
+state = sim.advance(state, state.time + {interval} / sim.units.time_s)
+wall = time.perf_counter() - t0
+nvp = sim.grain_phase == 4
+print(wall, state.n_steps, float(_grain_measures(state.eta)[nvp].sum()) * sim.params.dx_nm ** 2)
+"""
+
+
+def interval_run(root: Path, grid: int, setup: str, interval: float) -> tuple[float, int, float]:
+    """(wall s, steps, NVP area nm^2) of ``interval`` simulated seconds with the tree's default stepping."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(root))
+    code = INTERVAL_CHILD.format(root=str(root), grid=grid, setup=setup, interval=interval)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=root)
+    wall, steps, area = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), int(steps), float(area)
+
 
 def step_seconds(root: Path, grid: int, setup: str, steps: int) -> float:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(root))
@@ -43,9 +70,13 @@ def main() -> None:
     ap.add_argument("--grids", type=int, nargs="+", default=[128])
     ap.add_argument("--steps", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--interval", type=float, help="time to solution over this many simulated seconds instead of step cost")
     args = ap.parse_args()
     if not (args.reference / "phasefield").is_dir():
         sys.exit(f"--reference {args.reference}: no phasefield/ there; allowed: a checkout of nvp-growth")
+    if args.interval is not None:
+        compare_intervals(args)
+        return
     print(f"{'grid':>5} {'setup':>13} {'this ms':>9} {'ref ms':>9} {'this/ref':>9}")
     for grid in args.grids:
         for setup in ("fast", "fast-faceted"):
@@ -60,6 +91,16 @@ def main() -> None:
                 f"{grid:>5} {setup:>13} {statistics.median(ours) * 1e3:9.1f} {statistics.median(theirs) * 1e3:9.1f} {statistics.median(ratios):9.2f}",
                 flush=True,
             )
+
+
+def compare_intervals(args) -> None:
+    print(f"{'grid':>5} {'setup':>13} {'this s':>8} {'steps':>6} {'NVP nm2':>8} {'ref s':>8} {'steps':>6} {'NVP nm2':>8} {'this/ref':>9}")
+    for grid in args.grids:
+        for setup in ("fast", "fast-faceted"):
+            for _ in range(args.rounds):
+                a = interval_run(HERE, grid, setup, args.interval)
+                b = interval_run(args.reference, grid, setup, args.interval)
+                print(f"{grid:>5} {setup:>13} {a[0]:8.1f} {a[1]:6d} {a[2]:8.2f} {b[0]:8.1f} {b[1]:6d} {b[2]:8.2f} {a[0] / b[0]:9.2f}", flush=True)
 
 
 if __name__ == "__main__":
