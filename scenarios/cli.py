@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from phasefield import RunInterrupted, SimulationError, apply_overrides
-from phasefield.output import RunFileError, check_place
-from phasefield.params import one_line
+from phasefield.io.output import RunFileError, check_place
+from phasefield.model.parameters import one_line
 
 from .registry import get, scenarios
 

@@ -35,12 +35,12 @@ from skimage.measure import marching_cubes
 
 import phasefield
 from phasefield import Disc, Grain, Microstructure, ModelParameters
-from phasefield.anisotropy import FacetSet
-from phasefield.coefficients import grain_rotation
-from phasefield.output import add_to_run
-from phasefield.params import ParameterError, frozen_map, one_line
-from phasefield.shape_analysis import compare_with_wulff
-from phasefield.wulff import scale_to_measure, wulff_polygon, wulff_polyhedron
+from phasefield.model.anisotropy import FacetSet
+from phasefield.model.orientation import grain_rotation
+from phasefield.io.output import add_to_run
+from phasefield.model.parameters import ParameterError, frozen_map, one_line
+from phasefield.analysis.shape import compare_with_wulff
+from phasefield.analysis.wulff import scale_to_measure, wulff_polygon, wulff_polyhedron
 
 from .registry import Scenario
 
@@ -227,7 +227,7 @@ def run(p: WulffParameters, out=None, **options) -> xr.Dataset:
     ds = phasefield.run(p, microstructure(p), out, **options)
     extra, attrs = compare(ds, p)
     attrs.update(
-        anisotropy_method="convex l_p support function of the Wulff vertices (phasefield.anisotropy)",
+        anisotropy_method="convex l_p support function of the Wulff vertices (phasefield.model.anisotropy)",
         facet_sharpness=p.facet_sharpness,
         orientation_deg=p.orientation_deg,
         facet_energies=json_list(p.facet_energies) if p.facet_energies else "isotropic",

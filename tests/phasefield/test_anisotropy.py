@@ -5,15 +5,15 @@ import itertools
 import numpy as np
 import pytest
 
-from phasefield.anisotropy import (
+from phasefield.model.anisotropy import (
     FacetSet,
     gamma,
     gamma_gradient,
     gamma_and_gradient,
     max_flux_stiffness,
-    rotation_matrix,
     stiffness,
 )
+from phasefield.model.orientation import rotation_matrix
 
 HEXAGON_UNEVEN = FacetSet.from_angles([17 + 60 * k for k in range(6)], [1.0, 1.15] * 3)
 RECTANGLE = FacetSet.from_angles([0, 90, 180, 270], [1.0, 1.3, 1.0, 1.3])
@@ -82,13 +82,13 @@ def test_short_edges_fall_back_to_least_squares_with_a_warning(caplog):
     # and say so; at p = 200 the same set is matched to 1e-12 without a warning.
     rng = np.random.default_rng(12)
     normals, energies = rng.normal(size=(16, 3)), rng.uniform(1.0, 1.4, size=16)
-    with caplog.at_level("WARNING", logger="phasefield.anisotropy"):
+    with caplog.at_level("WARNING", logger="phasefield.model.anisotropy"):
         rough = FacetSet(tuple(map(tuple, normals)), tuple(energies), sharpness=20)
         values = gamma(rough, rough.normal_array[_on_shape(rough)].T)
     assert "not exactly" in caplog.text
     np.testing.assert_allclose(values, rough.energy_array[_on_shape(rough)], rtol=0.017)
     caplog.clear()
-    with caplog.at_level("WARNING", logger="phasefield.anisotropy"):
+    with caplog.at_level("WARNING", logger="phasefield.model.anisotropy"):
         sharp = FacetSet(tuple(map(tuple, normals)), tuple(energies), sharpness=200)
         values = gamma(sharp, sharp.normal_array[_on_shape(sharp)].T)
     assert caplog.text == ""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from phasefield.anisotropy import gamma
-from phasefield import free_energy as fe
-from phasefield.coefficients import gradient_energy
-from phasefield.stepper import Simulation
+from phasefield.model.anisotropy import gamma
+from phasefield.model import free_energy as fe
+from phasefield.numerics.coefficients import gradient_energy
+from phasefield.numerics.stepping import Simulation
 from scenarios.wulff import WulffParameters, microstructure
 
 # Not centrosymmetric (gamma(-n) != gamma(n)), with an acute 50 degree Wulff corner: a set

@@ -6,8 +6,8 @@ import fipy as fp
 import numpy as np
 import pytest
 
-from phasefield.coefficients import FaceGeometry
-from phasefield.fast import FastEquations, conjugate_gradient
+from phasefield.numerics.geometry import FaceGeometry
+from phasefield.numerics.fast_backend import FastEquations, conjugate_gradient
 
 
 @pytest.fixture(params=["2d", "3d"])

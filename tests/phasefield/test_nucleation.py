@@ -12,11 +12,11 @@ import pytest
 from scipy import optimize, stats
 
 from phasefield import Grain, HalfSpace, Microstructure, ModelParameters, Simulation
-from phasefield import free_energy as fe
-from phasefield import nucleation
-from phasefield.grains import build_fields, grain_phase_indices
-from phasefield.params import BOLTZMANN
-from phasefield.phases import PHASES
+from phasefield.model import free_energy as fe
+from phasefield.model import nucleation
+from phasefield.model.grains import build_fields, grain_phase_indices
+from phasefield.model.parameters import BOLTZMANN
+from phasefield.model.phases import PHASES
 from tests.conftest import isothermal, small_epitaxy
 
 _NVP = PHASES.index("NVP")
@@ -184,11 +184,11 @@ def test_nvp_area_does_not_fall_after_nucleation_in_a_small_epitaxy_run():
 
 # ---- full slots ---------------------------------------------------------------------------------
 def test_nuclei_beyond_the_slots_are_refused_logged_and_counted(caplog, tmp_nc):
-    from phasefield.output import resume_state
+    from phasefield.io.output import resume_state
     from scenarios.epitaxy import run
 
     p = small_epitaxy(nvp_slots=1, nucleation_prefactor_per_m_s=5e16, duration_s=0.5, output_interval_s=0.25)
-    with caplog.at_level(logging.WARNING, logger="phasefield.stepper"):
+    with caplog.at_level(logging.WARNING, logger="phasefield.numerics.stepping"):
         ds = run(p, tmp_nc)
     refused = int(ds.attrs["n_refused_nuclei"])
     assert ds.attrs["n_nuclei"] == 1 and refused > 0

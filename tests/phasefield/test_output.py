@@ -15,7 +15,7 @@ import pytest
 import xarray as xr
 
 from phasefield import open_run
-from phasefield.output import missing_cf_attributes
+from phasefield.io.output import missing_cf_attributes
 from scenarios.epitaxy import run
 from tests.conftest import small_epitaxy
 from tests.scenarios.test_cli import SMALL as SMALL_TOML  # the command line's small epitaxy run
@@ -102,7 +102,7 @@ _APPENDER = textwrap.dedent(
     import json, sys
     import numpy as np
     sys.path.insert(0, {root!r})
-    from phasefield.output import append_frame, frame_count, merge
+    from phasefield.io.output import append_frame, frame_count, merge
     from tests.phasefield.test_output import big_frame
 
     path = sys.argv[1]
@@ -133,7 +133,7 @@ def test_kill_at_random_moments_keeps_every_returned_frame_and_resumes(tmp_path)
     """20 SIGKILLs at random delays (fixed seed), landing in frame writes and merges alike: after
     each, every frame append_frame returned is read back with identical values, and the next
     writer continues the run from there."""
-    from phasefield.output import frame_count, merge, tail_dir
+    from phasefield.io.output import frame_count, merge, tail_dir
 
     path = tmp_path / "run.nc"
     script = _APPENDER.format(root=os.getcwd())

@@ -9,7 +9,7 @@ import pickle
 import pytest
 
 from phasefield import ModelParameters, SolverUnits, apply_overrides
-from phasefield.params import SOLVER_MEMORY_FACTOR, ParameterError, grid_memory_bytes
+from phasefield.model.parameters import SOLVER_MEMORY_FACTOR, ParameterError, grid_memory_bytes
 
 
 @pytest.mark.parametrize(

@@ -8,15 +8,15 @@ tanh inflection: well below 0.05 dx for w = 1.5 dx.
 import numpy as np
 import pytest
 
-from phasefield.anisotropy import FacetSet
-from phasefield.shape_analysis import (
+from phasefield.model.anisotropy import FacetSet
+from phasefield.analysis.shape import (
     boundary_normals,
     compare_with_wulff,
     contour,
     facet_sharpness,
     hausdorff_distance,
 )
-from phasefield.wulff import enclosed_measure, wulff_polygon
+from phasefield.analysis.wulff import enclosed_measure, wulff_polygon
 
 DX = 0.5
 WIDTH = 1.5 * DX

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, Simulation, run
-from phasefield.stepper import _grain_measures, acceptance_factor, rejection_factor
+from phasefield.numerics.stepping import _grain_measures, acceptance_factor, rejection_factor
 from tests.conftest import isothermal
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, Simulation
-from phasefield.coefficients import free_energy, step_coefficients
+from phasefield.numerics.coefficients import free_energy, step_coefficients
 from tests.conftest import isothermal
 
 UNEQUAL = {"NH4VO3/NaH2PO4": 0.4, "NH4VO3/NVP": 0.3, "NaH2PO4/NVP": 0.5}

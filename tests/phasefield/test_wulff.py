@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from scipy.spatial import ConvexHull
 
-from phasefield.anisotropy import FacetSet, gamma, rotation_matrix
-from phasefield.shape_analysis import hausdorff_distance
-from phasefield.wulff import (
+from phasefield.model.anisotropy import FacetSet, gamma
+from phasefield.model.orientation import rotation_matrix
+from phasefield.analysis.shape import hausdorff_distance
+from phasefield.analysis.wulff import (
     enclosed_measure,
     facet_areas,
     facets_on_shape,

@@ -7,7 +7,7 @@ with cos(theta_k) = (sigma_ij^2 - sigma_ik^2 - sigma_jk^2) / (2 sigma_ik sigma_j
 Both particles keep their area (Lagrange multiplier), so the equilibrium is the
 minimum of the interface energy at fixed area: circular arcs meeting at those
 angles. Angles come from circle fits to the 0.5 contours away from the diffuse
-junction (:func:`phasefield.shape_analysis.arc_angle`).
+junction (:func:`phasefield.analysis.shape.arc_angle`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, run
-from phasefield.shape_analysis import arc_angle
+from phasefield.analysis.shape import arc_angle
 
 MOBILITY = 1e-16  # m^4/(J s): equilibrium within a few seconds of simulated time
 

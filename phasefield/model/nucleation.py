@@ -79,7 +79,7 @@ import numpy as np
 
 from . import free_energy as fe
 from .grains import profile
-from .params import BOLTZMANN, ModelParameters
+from .parameters import BOLTZMANN, ModelParameters
 from .phases import COMPOSITION, PHASES
 
 _A, _S, _NVP = PHASES.index("NH4VO3"), PHASES.index("NaH2PO4"), PHASES.index("NVP")

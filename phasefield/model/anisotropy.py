@@ -73,15 +73,15 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import lsq_linear
 from scipy.spatial import ConvexHull, HalfspaceIntersection, QhullError
 
+from .orientation import Rotation, rotation_matrix
+
 __all__ = [
     "DEFAULT_SHARPNESS",
     "FacetSet",
-    "Rotation",
     "gamma",
     "gamma_gradient",
     "gamma_and_gradient",
     "max_flux_stiffness",
-    "rotation_matrix",
     "sample_directions",
     "stiffness",
 ]
@@ -90,9 +90,6 @@ __all__ = [
 #: 3.4 % of the corner distance in 2D; flux stiffness bound (p - 1) L^2 / (4 gamma).  Relaxation
 #: to the Wulff shape in FiPy was checked at p = 20 (4-, 6-fold, uneven) and p = 50 (4-fold).
 DEFAULT_SHARPNESS = 20.0
-
-#: Orientation of a grain: 2D angle in degrees (CCW), 3D rotation matrix, or None (identity).
-Rotation = float | ArrayLike | None
 
 _FloatArray = NDArray[np.float64]
 _LOG = logging.getLogger(__name__)
@@ -315,40 +312,6 @@ def _generators(
         error,
     )
     return points, weights
-
-
-def rotation_matrix(rotation: Rotation, dim: int) -> _FloatArray:
-    """Rotation matrix mapping crystal-frame vectors to the lab frame.
-
-    Parameters
-    ----------
-    rotation : float, array_like (3, 3) or None
-        2D: counter-clockwise angle, degrees.  3D: proper rotation matrix.  None: identity.
-    dim : int
-        Space dimension, 2 or 3.
-
-    Returns
-    -------
-    ndarray, shape (dim, dim)
-
-    Examples
-    --------
-    >>> rotation_matrix(90.0, 2).round(12) @ [1.0, 0.0]
-    array([0., 1.])
-    """
-    if rotation is None:
-        return np.eye(dim)
-    if dim == 2:
-        if np.ndim(rotation) != 0:
-            raise ValueError(f"rotation: {rotation!r} not allowed in 2D; give an angle in degrees")
-        t = np.radians(float(rotation))  # type: ignore[arg-type]
-        return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
-    r = np.asarray(rotation, dtype=float)
-    if r.shape != (3, 3):
-        raise ValueError(f"rotation: shape {r.shape} not allowed in 3D; need a 3x3 matrix")
-    if not (np.allclose(r @ r.T, np.eye(3), atol=1e-8) and np.linalg.det(r) > 0):
-        raise ValueError("rotation: matrix is not a proper rotation (R R^T = I, det R = +1)")
-    return r
 
 
 def _lab_generators(

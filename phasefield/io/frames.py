@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from . import free_energy as fe
-from .phases import PHASES, SURROUNDINGS, V_CONTENT, V_VALENCE
+from ..model import free_energy as fe
+from ..model.phases import PHASES, SURROUNDINGS, V_CONTENT, V_VALENCE
 
 _AXES = ("x", "y", "z")
 

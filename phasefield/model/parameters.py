@@ -3,7 +3,7 @@
 One frozen dataclass, :class:`ModelParameters`, carries every number the solver
 uses, in SI-like units at the edges (nm, s, K or degC where the name says so,
 J/m^2, J/m^3, m^2/s, m^4/(J s)). Scenarios subclass it to add their geometry.
-It is converted once to dimensionless solver units by :class:`SolverUnits`.
+It is converted once to dimensionless solver units by :class:`phasefield.numerics.units.SolverUnits`.
 
 Defaults are estimates chosen to reproduce the paper's time (seconds) and size
 (tens of nm) scales, not measured material constants; README.md says how they
@@ -179,7 +179,7 @@ class ModelParameters:
         (2D: angles, degrees CCW from the crystal x axis; 3D: ``phase_facet_normals``
         as flattened x, y, z triples) and relative energies. A phase without an
         entry is isotropic. Each grain rotates its phase's facets by its
-        orientation (:mod:`phasefield.anisotropy`).
+        orientation (:mod:`phasefield.model.anisotropy`).
     facet_sharpness
         Regularization exponent p of the convex gamma (larger: sharper corners).
     facet_stabilization
@@ -191,14 +191,14 @@ class ModelParameters:
         J0 of the NVP nucleation rate per length of NH4VO3/NaH2PO4 contact
         [1/(m s)]. The barrier has no energy of its own: it is that of the
         lens between the precursors built from the pair energies
-        ``interface_energy_J_m2`` (:mod:`phasefield.nucleation`).
+        ``interface_energy_J_m2`` (:mod:`phasefield.model.nucleation`).
     nucleus_thickness_nm
         Height a of the 2D lens nucleus in the barrier a Sigma/|dg| [nm].
     nucleus_seed_scale
         Planted seed / critical lens (both arc radii). Must exceed the phase-field
         model's own critical size, which is larger than the sharp-interface lens
         for unequal pair energies, with facets and on small particles
-        (:mod:`phasefield.nucleation`); 4 makes seeds grow from their first step
+        (:mod:`phasefield.model.nucleation`); 4 makes seeds grow from their first step
         in the small epitaxy test at 710 degC.
     nucleation_interval_s
         How often nucleation is sampled [s]; the rate is integrated over each
@@ -207,13 +207,13 @@ class ModelParameters:
         Seed of the random generator (nucleation sampling).
     constant_measure_phase
         Grains of this phase keep their initial area (3D: volume) through a
-        Lagrange multiplier (:mod:`phasefield.constraints`); "" for none.
+        Lagrange multiplier (:mod:`phasefield.model.constraints`); "" for none.
     dt_initial_s, dt_max_s
         First and largest time step [s].
     time_tolerance
         Relative local error allowed per step: the step-doubling estimate of
         the error of every grain's area (3D: volume) over the largest area
-        change of the step (:mod:`phasefield.stepper`). The default 0.1 keeps the
+        change of the step (:mod:`phasefield.numerics.stepping`). The default 0.1 keeps the
         measured observables within 3 % of their dt -> 0 limit (README "Accuracy").
     max_field_change
         Safety cap: largest change of any order parameter or of c accepted in one step.
@@ -221,7 +221,7 @@ class ModelParameters:
         Most sweeps per step (each re-linearizes the coefficients about the
         latest iterate and solves the order parameters and c, Anderson-mixed);
         the sweeps stop when converged, and a step that needs more is retried
-        smaller (:meth:`phasefield.stepper.Simulation.try_step`). 1: one
+        smaller (:meth:`phasefield.numerics.stepping.Simulation.try_step`). 1: one
         linearized solve per step, no convergence check.
     backend
         "fast" (FiPy-built discretization, numpy-refreshed, scipy CG) or
@@ -344,7 +344,7 @@ class ModelParameters:
         return mu * _arrhenius(self.mobility_activation_J_mol, temperature_K, self.reference_temperature_K)
 
     def facets(self, phase: str):
-        """The :class:`phasefield.anisotropy.FacetSet` of a phase, or None (isotropic)."""
+        """The :class:`phasefield.model.anisotropy.FacetSet` of a phase, or None (isotropic)."""
         from .anisotropy import FacetSet
 
         if phase in self.phase_facet_normals:
@@ -839,28 +839,3 @@ def _parse_scalar(name: str, text: str, kind: Any) -> Any:
     except ValueError:
         kind_name = getattr(kind, "__name__", kind)
         raise ParameterError(f"override {name} = {show(text)} is not a valid {kind_name}; allowed: a {kind_name}") from None
-
-
-# ---- solver units ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class SolverUnits:
-    """Scales that make the equations dimensionless.
-
-    Length: the grid spacing dx. Energy density: E0 = sigma_ref / l with
-    sigma_ref the largest pair energy. Time: tau0 = 1 / (L_ref E0) with
-    L_ref = 4 mu_ref / (3 l) the Allen-Cahn mobility of the reference
-    interface mobility (Moelans et al., PRB 78 (2008) 024113, gamma = 1.5).
-    """
-
-    length_m: float
-    energy_J_m3: float
-    time_s: float
-
-    @classmethod
-    def from_parameters(cls, p: ModelParameters) -> "SolverUnits":
-        l_m = p.interface_width_nm * 1e-9
-        sigma_ref = max([p.default_interface_energy_J_m2, *p.interface_energy_J_m2.values()])
-        mu_ref = p.default_interface_mobility_m4_Js
-        E0 = sigma_ref / l_m
-        L_ref = 4.0 * mu_ref / (3.0 * l_m)
-        return cls(length_m=p.dx_nm * 1e-9, energy_J_m3=E0, time_s=1.0 / (L_ref * E0))

@@ -4,7 +4,7 @@ A run has a fixed number of order-parameter slots (grains). Each slot has a
 phase; the surroundings are one grain, the NZSP substrate (if any) one fixed
 grain, and empty NVP slots wait for nucleation. Shapes are given in nm and
 turned into equilibrium profiles eta = (1 - tanh(2 d / l)) / 2 of the signed
-distance d (the flat-interface solution of :mod:`phasefield.free_energy`).
+distance d (the flat-interface solution of :mod:`phasefield.model.free_energy`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class Grain:
     Parameters
     ----------
     phase
-        A name from :data:`phasefield.phases.PHASES`.
+        A name from :data:`phasefield.model.phases.PHASES`.
     orientation_deg
         In-plane rotation of the crystal frame, counter-clockwise from +x.
     fixed

@@ -6,7 +6,7 @@ FiPy mesh's own geometry (face-cell connectivity, area/distance weights, cell
 volumes) as a CSR pattern plus a sparse map from face weights to CSR data.
 Each step only refreshes the face weights and the diagonal (transient and
 implicit-source terms) and solves with scipy's CG. The systems are the ones the
-plain FiPy backend (:mod:`phasefield.equations`) assembles; a test proves the
+plain FiPy backend (:mod:`phasefield.numerics.fipy_backend`) assembles; a test proves the
 two agree to solver tolerance.
 
 Differences from the plain path, both within solver tolerance: the order-
@@ -22,11 +22,12 @@ import numpy as np
 import pyamg
 import scipy.sparse as sp
 
-from .coefficients import FaceGeometry, StepCoefficients
+from .coefficients import StepCoefficients
+from .geometry import FaceGeometry
 
 
 class FastEquations:
-    """Same systems as :class:`phasefield.equations.FipyEquations`, assembled in numpy.
+    """Same systems as :class:`phasefield.numerics.fipy_backend.FipyEquations`, assembled in numpy.
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 r"""From the state to the coefficients of the discrete equations (solver units).
 
-Both backends (:mod:`phasefield.equations`, plain FiPy, and
-:mod:`phasefield.fast`, FiPy-built discretization refreshed in numpy) solve the
+Both backends (:mod:`phasefield.numerics.fipy_backend`, plain FiPy, and
+:mod:`phasefield.numerics.fast_backend`, FiPy-built discretization refreshed in numpy) solve the
 same linear systems per step, built from :class:`StepCoefficients`:
 
 .. math::
@@ -12,7 +12,7 @@ same linear systems per step, built from :class:`StepCoefficients`:
     \frac{c - c^{old}}{\Delta t} = \nabla\cdot(D_f\nabla c) - \nabla\cdot(D_f\nabla\hat c)
 
 The source :math:`F_i = s_i\eta_i`, the complete derivative of the free
-energy except the divergence term (:func:`phasefield.free_energy.driving_coefficient`
+energy except the divergence term (:func:`phasefield.model.free_energy.driving_coefficient`
 plus :class:`GradientEnergy`), is linearized about the latest iterate (FiPy's
 tangent linearization, examples/phase/simple.py): :math:`F \approx F^{*} +
 F'(\eta - \eta^{*})` with the slope kept implicit only where it stabilises,
@@ -35,12 +35,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
-from . import free_energy as fe
-from .anisotropy import gamma_and_gradient
-from .params import ModelParameters, SolverUnits
-from .phases import COMPOSITION, PHASES, SUBSTRATE, SURROUNDINGS
+from ..model import free_energy as fe
+from ..model.anisotropy import gamma_and_gradient
+from ..model.orientation import grain_rotation
+from ..model.parameters import ModelParameters
+from ..model.phases import COMPOSITION, PHASES, SUBSTRATE, SURROUNDINGS
+from .geometry import FaceGeometry
+from .units import SolverUnits
 
 
 GRADIENT_FLOOR = 1e-6
@@ -48,108 +50,6 @@ GRADIENT_FLOOR = 1e-6
 Far tails of the tanh profile only (the interface centre has ~0.25); the flux
 error this makes is below 1e-5 of the interface flux, and it confines the cost
 of gamma(n) to the interfaces (measured: a half to two thirds of the faces skipped)."""
-
-
-@dataclass(frozen=True)
-class FaceGeometry:
-    """Cell/face connectivity of a FiPy mesh, as plain arrays.
-
-    ``first``/``second`` are the two cells of each face (the same cell twice on
-    the boundary), ``interior`` marks interior faces, ``weight`` is FiPy's
-    geometric diffusion coefficient area/distance and ``volume`` the cell volumes.
-    """
-
-    first: np.ndarray
-    second: np.ndarray
-    interior: np.ndarray
-    weight: np.ndarray
-    volume: np.ndarray
-    normals: np.ndarray
-    distance: np.ndarray
-    gradient: tuple  # sparse (cells x cells) per axis: FiPy's Gauss cell gradient
-    face_sum: sp.csr_matrix  # (cells x faces): sum over a cell's faces with their outward orientation
-    face_gradient_matrix: sp.csr_matrix  # (dim * faces x cells): FiPy's faceGrad, rows axis-major
-
-    @classmethod
-    def from_mesh(cls, mesh) -> "FaceGeometry":
-        ids = mesh.faceCellIDs
-        first = np.asarray(np.ma.getdata(ids[0]))
-        interior = ~np.ma.getmaskarray(ids[1])
-        second = np.where(interior, np.ma.getdata(ids[1]), first)
-        area = np.asarray(mesh._faceAreas)
-        volume = np.asarray(mesh.cellVolumes)
-        n_cells, n_faces = mesh.numberOfCells, mesh.numberOfFaces
-        # Gauss gradient: grad_c = sum_f orientation A_f n_f phi_f / V, phi_f the arithmetic
-        # face value (the cell's own value on the boundary), as FiPy's CellVariable.grad.
-        cell_faces = np.ma.getdata(mesh.cellFaceIDs)
-        valid = ~np.ma.getmaskarray(mesh.cellFaceIDs)
-        orient = np.ma.filled(mesh._cellToFaceOrientations, 0).astype(float)
-        rows = np.broadcast_to(np.arange(n_cells), cell_faces.shape)[valid]
-        face_sum = sp.csr_matrix((orient[valid], (rows, cell_faces[valid])), shape=(n_cells, n_faces))
-        average = sp.csr_matrix(
-            (np.full(2 * n_faces, 0.5), (np.tile(np.arange(n_faces), 2), np.concatenate([first, second]))), shape=(n_faces, n_cells)
-        )
-        face_normals = np.asarray(mesh.faceNormals)
-        gradient = tuple((sp.diags(1.0 / volume) @ face_sum @ sp.diags(area * face_normals[k]) @ average).tocsr() for k in range(mesh.dim))
-        # faceGrad: the mean of the two cells' Gauss gradients, its component along the
-        # cell-to-cell normal replaced by the two-point difference (zero on the boundary)
-        normals = np.asarray(mesh._faceCellToCellNormals)
-        distance = np.asarray(mesh._cellDistances)
-        inner = np.flatnonzero(interior)
-        two_point = sp.csr_matrix(
-            (np.concatenate([-1.0 / distance[inner], 1.0 / distance[inner]]), (np.tile(inner, 2), np.concatenate([first[inner], second[inner]]))),
-            shape=(n_faces, n_cells),
-        )
-        mean = [average @ G for G in gradient]
-        rows = []
-        for k in range(mesh.dim):
-            tangential = sum(sp.diags((k == j) - normals[k] * normals[j]) @ mean[j] for j in range(mesh.dim))
-            rows.append(tangential + sp.diags(normals[k]) @ two_point)
-        face_gradient_matrix = sp.vstack(rows).tocsr()
-        return cls(
-            first=first,
-            second=second,
-            interior=interior,
-            weight=np.asarray(area / mesh._cellDistances),
-            volume=volume,
-            normals=np.asarray(mesh._faceCellToCellNormals),
-            distance=np.asarray(mesh._cellDistances),
-            gradient=gradient,
-            face_sum=face_sum,
-            face_gradient_matrix=face_gradient_matrix,
-        )
-
-    def flux_divergence(self, phi: np.ndarray, face_coeff: np.ndarray) -> np.ndarray:
-        """V div(c grad phi) per cell with FiPy's two-point face flux (no flux through the boundary)."""
-        f = self.interior
-        a, b = self.first[f], self.second[f]
-        flux = face_coeff[f] * self.weight[f] * (phi[b] - phi[a])
-        return np.bincount(a, flux, phi.size) - np.bincount(b, flux, phi.size)
-
-    def face_gradient(self, phi: np.ndarray) -> np.ndarray:
-        """Gradient at faces, (dim, faces): the two-cell difference along the face normal,
-        the mean of the cells' Gauss gradients across it (FiPy's ``faceGrad`` construction)."""
-        return (self.face_gradient_matrix @ phi).reshape(self.normals.shape)
-
-    def face_gradient_transpose(self, vectors: np.ndarray) -> np.ndarray:
-        """G^T v for face vectors (dim, faces): the derivative of sum_f v_f . grad_f phi with respect to phi."""
-        return self.face_gradient_matrix.T @ vectors.reshape(-1)
-
-    def cell_share(self, face_values: np.ndarray) -> np.ndarray:
-        """Half of each interior face's value to each of its two cells, summed per cell."""
-        f = self.interior
-        n = self.volume.size
-        return 0.5 * (np.bincount(self.first[f], face_values[f], n) + np.bincount(self.second[f], face_values[f], n))
-
-    def arithmetic(self, cell_values: np.ndarray) -> np.ndarray:
-        """Arithmetic face mean (FiPy's ``arithmeticFaceValue`` on a uniform grid)."""
-        return 0.5 * (cell_values[..., self.first] + cell_values[..., self.second])
-
-    def harmonic(self, cell_values: np.ndarray) -> np.ndarray:
-        """Harmonic face mean; zero where either cell is zero (no flux into the surroundings)."""
-        a, b = cell_values[..., self.first], cell_values[..., self.second]
-        s = a + b
-        return np.where(s > 0, 2.0 * a * b / np.where(s > 0, s, 1.0), 0.0)
 
 
 def local_coefficients(p: ModelParameters, units: SolverUnits, temperature_K: float) -> fe.LocalCoefficients:
@@ -213,7 +113,7 @@ class GradientEnergy:
         (faces,) :math:`\sum_i \tfrac12 w_f c_{i,f}(\Delta\eta_i)^2` without kappa (0 on boundary faces).
     density
         (cells,) its share per cell and volume: the G of
-        :func:`phasefield.free_energy.driving_coefficient` (dE/d kappa_cell / V).
+        :func:`phasefield.model.free_energy.driving_coefficient` (dE/d kappa_cell / V).
     coefficient
         (grains, faces) c_{i,f}, or None for an isotropic run (c = 1).
     anisotropy_force
@@ -241,7 +141,7 @@ def gradient_energy(
 ) -> GradientEnergy:
     """Evaluate :class:`GradientEnergy` for the order parameters (grains, cells).
 
-    ``facets`` (per grain a :class:`~phasefield.anisotropy.FacetSet` or None) and
+    ``facets`` (per grain a :class:`~phasefield.model.anisotropy.FacetSet` or None) and
     ``orientation_deg`` switch the anisotropy on; ``facets=None``: isotropic.
     """
     f = geometry.interior
@@ -356,7 +256,7 @@ def step_coefficients(
     geometry
         Face connectivity of the mesh.
     facets, orientation_deg
-        Per grain: its :class:`~phasefield.anisotropy.FacetSet` (or None) and
+        Per grain: its :class:`~phasefield.model.anisotropy.FacetSet` (or None) and
         orientation; ``facets=None`` for an isotropic run. The gradient
         coefficient of grain i becomes kappa_f gamma_i^2 (implicit) plus the
         explicit rest of the energy's derivative (:class:`GradientEnergy`).
@@ -451,11 +351,3 @@ def _neighbour_gamma(eta, i, p, length, live, faceted, facets, orientation_deg, 
         dc += w * dc_g
         excess[g] = c_g - 1.0  # 0 where the weight is 0 (c_g = 1 off the live faces)
     return c, dc, excess
-
-
-def grain_rotation(orientation_deg: float, dim: int):
-    """2D: the angle; 3D: a rotation about z by the angle (grain orientation convention)."""
-    if dim == 2:
-        return float(orientation_deg)
-    t = np.radians(orientation_deg)
-    return np.array([[np.cos(t), -np.sin(t), 0.0], [np.sin(t), np.cos(t), 0.0], [0.0, 0.0, 1.0]])

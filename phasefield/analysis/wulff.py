@@ -16,7 +16,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import ConvexHull, HalfspaceIntersection
 
-from phasefield.anisotropy import FacetSet, Rotation, rotation_matrix, sample_directions
+from ..model.anisotropy import FacetSet, sample_directions
+from ..model.orientation import Rotation, rotation_matrix
 
 __all__ = [
     "enclosed_measure",

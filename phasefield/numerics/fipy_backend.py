@@ -14,7 +14,7 @@ and for the NaH2PO4 fraction (conserved; :math:`\mu = A(c-\hat c)`, :math:`D = M
     \frac{\partial c}{\partial t} = \nabla\cdot(D\nabla c) - \nabla\cdot(D\nabla\hat c).
 
 The terms are built once; each step only the coefficient variables are
-refreshed (``setValue``) from :func:`phasefield.coefficients.step_coefficients`.
+refreshed (``setValue``) from :func:`phasefield.numerics.coefficients.step_coefficients`.
 The cross flux :math:`D\nabla\hat c` is explicit and written as a divergence of
 face fluxes, so c is conserved to the linear solver's round-off.
 """

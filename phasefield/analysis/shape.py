@@ -307,7 +307,7 @@ def compare_with_wulff(
         Grid spacing (length).
     polygon : array_like, shape (P, 2)
         Wulff polygon in the lab frame, counter-clockwise, any size and position
-        (e.g. :func:`phasefield.wulff.wulff_polygon`).
+        (e.g. :func:`phasefield.analysis.wulff.wulff_polygon`).
     edge_fraction : float
         Middle fraction of each polygon edge whose contour points enter the line fit, in (0, 1];
         excludes the rounded corners.
