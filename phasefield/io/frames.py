@@ -13,7 +13,7 @@ import numpy as np
 import xarray as xr
 
 from ..model import free_energy as fe
-from ..model.phases import PHASES, SURROUNDINGS, V_CONTENT, V_VALENCE
+from ..model.phases import PHASES, REGISTRY, SURROUNDINGS
 
 _AXES = ("x", "y", "z")
 
@@ -70,8 +70,8 @@ def frame_dataset(
     with np.errstate(invalid="ignore", divide="ignore"):
         centroids = [(hg * grid.coords_nm[k]).sum(axis=1) * cell_measure / grain_amount for k in range(grid.dim)]
     empty = grain_amount < 0.5 * cell_measure
-    v_weight = np.array([V_CONTENT[p] for p in PHASES])
-    v_val = np.array([V_VALENCE.get(p, 0.0) for p in PHASES])
+    v_weight = np.array([ph.v_content for ph in REGISTRY.phases])
+    v_val = np.array([ph.v_valence for ph in REGISTRY.phases])
     v_amount = v_weight @ h
     mean_valence = float((v_val @ (h * v_weight[:, None])).sum() / max(v_amount.sum(), 1e-30))
     condensed = 1.0 - h[PHASES.index(SURROUNDINGS)]

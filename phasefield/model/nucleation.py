@@ -80,9 +80,10 @@ import numpy as np
 from . import free_energy as fe
 from .grains import profile
 from .parameters import BOLTZMANN, ModelParameters
-from .phases import COMPOSITION, PHASES
+from .phases import COMPOSITION, PHASES, REGISTRY
 
-_A, _S, _NVP = PHASES.index("NH4VO3"), PHASES.index("NaH2PO4"), PHASES.index("NVP")
+_ROLES = REGISTRY.nucleation
+_A, _S, _NVP = REGISTRY.index(_ROLES.parent), REGISTRY.index(_ROLES.partner), REGISTRY.index(_ROLES.product)
 _COMPOSITION = np.array([COMPOSITION[ph] for ph in PHASES])
 
 VANISHED = 0.05
@@ -159,7 +160,11 @@ def _segment(angle: float) -> float:
 
 
 def _pair_energies(p: ModelParameters) -> tuple[float, float, float]:
-    return p.interface_energy("NH4VO3", "NVP"), p.interface_energy("NaH2PO4", "NVP"), p.interface_energy("NH4VO3", "NaH2PO4")
+    return (
+        p.interface_energy(_ROLES.parent, _ROLES.product),
+        p.interface_energy(_ROLES.partner, _ROLES.product),
+        p.interface_energy(_ROLES.parent, _ROLES.partner),
+    )
 
 
 def contact_angles(p: ModelParameters) -> tuple[float, float]:

@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .phases import PHASES, SUBSTRATE, SURROUNDINGS, pair_key, parse_pair_key, phase_index
+from .phases import PHASES, REGISTRY, pair_key, parse_pair_key, phase_index
 
 GAS_CONSTANT = 8.314462618  # J/(mol K), CODATA 2018 exact
 BOLTZMANN = 1.380649e-23  # J/K, SI exact
@@ -373,7 +373,7 @@ class ModelParameters:
 
     def nvp_driving_force_J_m3(self, temperature_K: float) -> float:
         """dG_NVP(T) = dS (T_c - T) [J/m^3]; negative (favourable) above T_c."""
-        return self.reaction_entropy_J_m3K * (self.critical_temperature_K - temperature_K)
+        return REGISTRY[REGISTRY.nucleation.product].chemical_energy(self, temperature_K)
 
     # ---- serialisation ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -696,7 +696,7 @@ def _validate(p: ModelParameters) -> None:
     _check_pairs("interface_mobility_m4_Js", p.interface_mobility_m4_Js, lambda v: v > 0, "> 0 m^4/(J s) (a boundary must be able to move)")
     _require(p.default_interface_mobility_m4_Js > 0, "default_interface_mobility_m4_Js", p.default_interface_mobility_m4_Js, "> 0")
     _check_pairs("diffusivity_m2_s", p.diffusivity_m2_s, lambda v: v >= 0, ">= 0 m^2/s")
-    condensed = [ph for ph in PHASES if ph not in (SURROUNDINGS, SUBSTRATE)]
+    condensed = REGISTRY.condensed
     _require(
         any(p.diffusivity_m2_s.get(ph, 0.0) > 0 for ph in condensed) or p.boundary_diffusivity_m2_s > 0,
         "diffusivity_m2_s",

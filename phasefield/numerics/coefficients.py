@@ -40,7 +40,7 @@ from ..model import free_energy as fe
 from ..model.anisotropy import gamma_and_gradient
 from ..model.orientation import grain_rotation
 from ..model.parameters import ModelParameters
-from ..model.phases import COMPOSITION, PHASES, SUBSTRATE, SURROUNDINGS
+from ..model.phases import COMPOSITION, PHASES, REGISTRY, SUBSTRATE, SURROUNDINGS
 from .geometry import FaceGeometry
 from .units import SolverUnits
 
@@ -54,7 +54,6 @@ of gamma(n) to the interfaces (measured: a half to two thirds of the faces skipp
 
 def local_coefficients(p: ModelParameters, units: SolverUnits, temperature_K: float) -> fe.LocalCoefficients:
     """Pair and phase constants of the free energy and kinetics at T, in solver units."""
-    n = len(PHASES)
     l_m = p.interface_width_nm * 1e-9
     E0 = units.energy_J_m3
     sigma = np.array([[p.interface_energy(a, b) for b in PHASES] for a in PHASES])
@@ -63,9 +62,7 @@ def local_coefficients(p: ModelParameters, units: SolverUnits, temperature_K: fl
     kappa = 0.75 * sigma * l_m / (E0 * units.length_m**2)
     m = 6.0 * sigma / (l_m * E0)
     mobility = 4.0 * mu / (3.0 * l_m) / L_ref
-    g = np.zeros(n)
-    g[PHASES.index("NVP")] = p.nvp_driving_force_J_m3(temperature_K) / E0
-    g[PHASES.index("amorphous")] = p.crystallization_entropy_J_m3K * (temperature_K - p.crystallization_temperature_K) / E0
+    g = np.array(REGISTRY.chemical_energies_J_m3(p, temperature_K)) / E0
     to_solver = units.time_s / units.length_m**2
     D = np.array([p.diffusivity(ph, temperature_K) for ph in PHASES]) * to_solver
     factor = p.diffusion_factor(temperature_K) * to_solver

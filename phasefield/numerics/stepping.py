@@ -55,7 +55,7 @@ from ..model import free_energy as fe
 from ..model.constraints import grain_measure, hold_measure, measure_gradient, multiplier
 from ..model.grains import Microstructure, build_fields, grain_phase_indices, is_substrate
 from ..model.parameters import ModelParameters
-from ..model.phases import PHASES
+from ..model.phases import PHASES, REGISTRY
 from .backend import make_backend
 from .coefficients import free_energy, local_coefficients, step_coefficients
 from .geometry import FaceGeometry
@@ -67,8 +67,8 @@ log = logging.getLogger(__name__)
 # the floor of the error scale, so that a standing-still state does not demand relative accuracy.
 _CALM_RATE = 1e-2
 
-_NVP = PHASES.index("NVP")
-_A = PHASES.index("NH4VO3")
+_NVP = REGISTRY.index(REGISTRY.nucleation.product)
+_A = REGISTRY.index(REGISTRY.nucleation.parent)
 
 
 # Sweeps stop when the iterates' grain measures move by less than this fraction of the time
