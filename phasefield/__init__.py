@@ -11,7 +11,9 @@ from .driver import RunInterrupted, run
 from .io.output import open_run
 from .model.anisotropy import FacetSet, gamma
 from .model.grains import Disc, Grain, HalfSpace, Microstructure, Polygon, Union
-from .model.parameters import ModelParameters, ParameterError, apply_overrides
+from .model.overrides import apply_overrides
+from .model.parameters import ModelParameters
+from .model.values import ParameterError
 from .model.phases import PHASES
 from .numerics.stepping import Simulation, SimulationError
 from .numerics.units import SolverUnits

@@ -22,7 +22,7 @@ from typing import NoReturn
 
 from phasefield import RunInterrupted, SimulationError, apply_overrides
 from phasefield.io.output import RunFileError, check_place
-from phasefield.model.parameters import one_line
+from phasefield.model.values import one_line
 from phasefield.model.phases import REGISTRY
 
 NUCLEATION = REGISTRY.nucleation

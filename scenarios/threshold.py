@@ -29,7 +29,7 @@ from phasefield.io.output import frame_count, last_frame, write_dataset
 from phasefield.driver import output_times_s
 from phasefield.numerics.stepping import package_version
 
-from phasefield.model.parameters import ParameterError, frozen_map
+from phasefield.model.values import ParameterError, frozen_map
 
 from .epitaxy import EpitaxyParameters
 from .epitaxy import run as run_epitaxy

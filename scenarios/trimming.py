@@ -28,7 +28,7 @@ import xarray as xr
 import phasefield
 from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, Union
 from phasefield.io.output import add_to_run
-from phasefield.model.parameters import ParameterError, frozen_map
+from phasefield.model.values import ParameterError, frozen_map
 from phasefield.analysis.shape import boundary_normals, facet_sharpness
 from phasefield.analysis.wulff import facets_on_shape
 

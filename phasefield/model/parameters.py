@@ -9,7 +9,7 @@ Defaults are estimates chosen to reproduce the paper's time (seconds) and size
 (tens of nm) scales, not measured material constants; README.md says how they
 were calibrated. Users replace them with ``--set key=value`` or a TOML file.
 
-Overrides are parsed by :func:`apply_overrides`: ``key=value`` for scalars,
+Overrides are parsed by :func:`phasefield.model.overrides.apply_overrides`: ``key=value`` for scalars,
 comma-separated lists for tuples, and ``key.A/B=value`` for one entry of a
 pair mapping such as ``interface_energy_J_m2``. A TOML table of a mapping
 (:meth:`ModelParameters.from_toml`) likewise changes only the entries it lists;
@@ -21,21 +21,17 @@ one line naming the parameter, the value and what is allowed.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
-import numbers
 import os
-import reprlib
-import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
-import numpy as np
-
-from .phases import PHASES, REGISTRY, pair_key, parse_pair_key, phase_index
+from .overrides import apply_values
+from .phases import PHASES, REGISTRY, pair_key
+from .values import ParameterError, canonical_value, derived_note, frozen_map, one_line, require, show
 
 GAS_CONSTANT = 8.314462618  # J/(mol K), CODATA 2018 exact
 BOLTZMANN = 1.380649e-23  # J/K, SI exact
@@ -51,22 +47,6 @@ MIN_REFERENCE_TEMPERATURE_K = ZERO_CELSIUS
 for a solid at processing temperatures; from below 0 degC the extrapolation to
 the heating program would exceed exp(Q / (R T_ref)) and overflow double
 precision (T_ref = 1 K: exp(24000) at the default Q)."""
-
-_PAIR_MAPPINGS = frozenset({"interface_energy_J_m2", "interface_mobility_m4_Js"})
-_PHASE_MAPPINGS = frozenset({"diffusivity_m2_s", "phase_facet_angles_deg", "phase_facet_normals", "phase_facet_energies"})
-
-
-class ParameterError(ValueError):
-    """A refused parameter value; the message is one line naming the parameter,
-    the value and what is allowed."""
-
-
-def frozen_map(d: Mapping[str, Any]) -> types.MappingProxyType:
-    """A read-only copy of a mapping (the form of every mapping parameter)."""
-    return types.MappingProxyType(dict(d))
-
-
-
 
 SOLVER_MEMORY_FACTOR = frozen_map({2: 60.0, 3: 150.0})
 """Peak memory of a run per cell and per field (order-parameter slots + c), in
@@ -414,7 +394,7 @@ class ModelParameters:
         hints = typing.get_type_hints(cls)
         for name in sorted(set(data) - set(init)):
             derived = getattr(params, name)
-            _require(canonical_value(name, hints[name], data[name]) == derived, name, data[name], f"{show(derived)} ({_derived_note(cls, name)})")
+            require(canonical_value(name, hints[name], data[name]) == derived, name, data[name], f"{show(derived)} ({derived_note(cls, name)})")
         return params
 
     @classmethod
@@ -459,128 +439,11 @@ def _require_known(cls: type, data: Mapping[str, Any]) -> None:
         raise ParameterError(f"parameter(s) {', '.join(unknown)} unknown to {cls.__name__}; allowed: {', '.join(sorted(known))}")
 
 
-def _derived_note(cls: type, name: str) -> str:
-    source = cls.derived_from.get(name, "its other parameters")
-    return f"{name} is derived by {cls.__name__} from {source}; set that instead"
-
-
 def _arrhenius(q_J_mol: float, T: float, T_ref: float) -> float:
     return math.exp(-q_J_mol / GAS_CONSTANT * (1.0 / T - 1.0 / T_ref))
 
 
-# ---- types -----------------------------------------------------------------------------------
-def one_line(err: BaseException | str) -> str:
-    """The text of an error on one line (messages of other libraries may span several)."""
-    return " ".join(str(err).split())
-
-
-def show(value: Any) -> str:
-    """A short one-line repr of a value for an error message (long lists and strings elided)."""
-    if isinstance(value, Mapping):
-        value = dict(value)
-    r = reprlib.Repr()
-    r.maxstring, r.maxother, r.maxlist, r.maxtuple, r.maxdict, r.maxlevel = 60, 60, 8, 8, 8, 3
-    return one_line(r.repr(value))
-
-
-def canonical_value(name: str, hint: Any, value: Any) -> Any:
-    """``value`` as the canonical form of the type ``hint`` of parameter ``name``.
-
-    Numbers become finite floats (ints for ``int``), lists become tuples, mappings
-    become read-only mappings with canonical phase or pair keys. Other hints pass the
-    value through.
-
-    Raises
-    ------
-    ParameterError
-        The value is not of the type (a string for a number, a number for a list, ...)
-        or not finite.
-    """
-    origin = typing.get_origin(hint)
-    if hint is float:
-        return _finite(name, value)
-    if hint is int:
-        return _integer(name, value)
-    if hint is str:
-        _require(isinstance(value, str), name, value, "a string")
-        return value
-    if origin is tuple:
-        return _tuple(name, hint, value)
-    if origin in (Mapping, dict) or hint in (Mapping, dict):
-        return _mapping(name, hint, value)
-    return value
-
-
-def _finite(name: str, value: Any) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-    try:
-        number = float(value) if ok else math.nan
-    except OverflowError:  # an int beyond the float range
-        number = math.nan
-    _require(math.isfinite(number), name, value, "a finite number")
-    return number
-
-
-def _integer(name: str, value: Any) -> int:
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-    _require(ok, name, value, "an integer")
-    return int(value)
-
-
-def _is_list(value: Any) -> bool:
-    return (isinstance(value, Sequence) and not isinstance(value, (str, bytes))) or (isinstance(value, np.ndarray) and value.ndim == 1)
-
-
-def _tuple(name: str, hint: Any, value: Any) -> tuple:
-    elem = next((a for a in typing.get_args(hint) if a is not Ellipsis), Any)
-    kind = "numbers" if elem in (float, int) else "values"
-    _require(_is_list(value), name, value, f"a list of {kind}")
-    try:
-        return tuple(canonical_value(name, elem, v) for v in value)
-    except ParameterError:
-        raise ParameterError(f"{name} = {show(value)} is not allowed; allowed: a list of finite {kind}") from None
-
-
-def _mapping(name: str, hint: Any, value: Any) -> types.MappingProxyType:
-    args = typing.get_args(hint)
-    item = args[1] if len(args) == 2 else Any
-    _require(isinstance(value, Mapping), name, value, f"a mapping {_key_form(name)} -> {_item_form(item)}")
-    return frozen_map({mapping_key(name, k): canonical_value(f"{name}[{k}]", item, v) for k, v in value.items()})
-
-
-def _key_form(name: str) -> str:
-    return "'A/B' (a phase pair)" if name in _PAIR_MAPPINGS else "phase" if name in _PHASE_MAPPINGS else "key"
-
-
-def _item_form(item: Any) -> str:
-    return "list of numbers" if typing.get_origin(item) is tuple else "number" if item is float else "value"
-
-
-def mapping_key(name: str, key: Any) -> str:
-    """The canonical key of an entry of mapping parameter ``name`` (pair "A/B" or phase).
-
-    Raises
-    ------
-    ParameterError
-        Naming the parameter, for a key that is no phase (pair) of the model.
-    """
-    _require(isinstance(key, str), f"{name} key", key, "a string")
-    try:
-        if name in _PAIR_MAPPINGS:
-            return parse_pair_key(key)
-        if name in _PHASE_MAPPINGS:
-            phase_index(key)
-        return key
-    except ValueError as err:
-        raise ParameterError(f"{name}[{key!r}]: {one_line(err)}") from None
-
-
 # ---- validation ------------------------------------------------------------------------------
-def _require(cond: bool, name: str, value: Any, allowed: str) -> None:
-    if not cond:
-        raise ParameterError(f"{name} = {show(value)} is not allowed; allowed: {allowed}")
-
-
 def _validate_nucleation(p: ModelParameters) -> None:
     """The nucleation inputs, each with its full allowed range."""
     checks = (
@@ -590,7 +453,7 @@ def _validate_nucleation(p: ModelParameters) -> None:
         ("nucleation_interval_s", lambda v: v > 0, "a finite number > 0 s"),
     )
     for name, ok, allowed in checks:
-        _require(ok(getattr(p, name)), name, getattr(p, name), allowed)
+        require(ok(getattr(p, name)), name, getattr(p, name), allowed)
 
 
 MAX_GRID = 10**7
@@ -601,13 +464,13 @@ def _validate_grid(p: ModelParameters) -> None:
     """Box, resolution and interface width (in this order: each check needs the previous)."""
     allowed_dims = " or ".join(str(d) for d in p.dimensions)
     axes = "x, y[, z]" if 3 in p.dimensions else "x, y"
-    _require(len(p.domain_nm) in p.dimensions, "domain_nm", p.domain_nm, f"{allowed_dims} lengths in nm ({axes}) for {type(p).__name__}")
-    _require(all(L > 0 for L in p.domain_nm), "domain_nm", p.domain_nm, "positive lengths in nm")
-    _require(8 <= p.grid <= MAX_GRID, "grid", p.grid, f"an integer in [8, {MAX_GRID}] (cells along x)")
-    _require(p.dx_nm > 0, "domain_nm", p.domain_nm, f"domain_nm[0] / grid = {p.dx_nm} nm > 0 (a representable cell size)")
-    _require(all(L / p.dx_nm <= MAX_GRID for L in p.domain_nm), "domain_nm", p.domain_nm, f"at most {MAX_GRID} cells of dx = domain_nm[0] / grid along every side")
+    require(len(p.domain_nm) in p.dimensions, "domain_nm", p.domain_nm, f"{allowed_dims} lengths in nm ({axes}) for {type(p).__name__}")
+    require(all(L > 0 for L in p.domain_nm), "domain_nm", p.domain_nm, "positive lengths in nm")
+    require(8 <= p.grid <= MAX_GRID, "grid", p.grid, f"an integer in [8, {MAX_GRID}] (cells along x)")
+    require(p.dx_nm > 0, "domain_nm", p.domain_nm, f"domain_nm[0] / grid = {p.dx_nm} nm > 0 (a representable cell size)")
+    require(all(L / p.dx_nm <= MAX_GRID for L in p.domain_nm), "domain_nm", p.domain_nm, f"at most {MAX_GRID} cells of dx = domain_nm[0] / grid along every side")
     cells = p.interface_width_nm / p.dx_nm
-    _require(
+    require(
         cells >= 2.0,
         "interface_width_nm",
         p.interface_width_nm,
@@ -653,28 +516,28 @@ def _validate_memory(p: ModelParameters) -> None:
 
 def _validate_temperatures(p: ModelParameters) -> None:
     for name in ("start_temperature_C", "hold_temperature_C"):
-        _require(getattr(p, name) > -ZERO_CELSIUS, name, getattr(p, name), "> -273.15 degC (above absolute zero)")
+        require(getattr(p, name) > -ZERO_CELSIUS, name, getattr(p, name), "> -273.15 degC (above absolute zero)")
     for name in ("critical_temperature_K", "crystallization_temperature_K"):
-        _require(getattr(p, name) > 0, name, getattr(p, name), "> 0 K")
-    _require(
+        require(getattr(p, name) > 0, name, getattr(p, name), "> 0 K")
+    require(
         p.reference_temperature_K >= MIN_REFERENCE_TEMPERATURE_K,
         "reference_temperature_K",
         p.reference_temperature_K,
         f">= {MIN_REFERENCE_TEMPERATURE_K} K (the rates are those of a solid at processing temperatures; a lower reference overflows their Arrhenius extrapolation)",
     )
     for name in ("mobility_activation_J_mol", "diffusion_activation_J_mol"):
-        _require(0 <= getattr(p, name) <= MAX_ACTIVATION_J_MOL, name, getattr(p, name), f"in [0, {MAX_ACTIVATION_J_MOL:g}] J/mol (10 eV per atom: above any solid-state migration barrier)")
-    _require(p.ramp_K_per_s >= 0, "ramp_K_per_s", p.ramp_K_per_s, ">= 0 K/s (0 = start at the hold temperature)")
+        require(0 <= getattr(p, name) <= MAX_ACTIVATION_J_MOL, name, getattr(p, name), f"in [0, {MAX_ACTIVATION_J_MOL:g}] J/mol (10 eV per atom: above any solid-state migration barrier)")
+    require(p.ramp_K_per_s >= 0, "ramp_K_per_s", p.ramp_K_per_s, ">= 0 K/s (0 = start at the hold temperature)")
 
 
 def _validate_facets(p: ModelParameters) -> None:
-    _require(p.facet_sharpness >= 2, "facet_sharpness", p.facet_sharpness, ">= 2")
-    _require(p.facet_stabilization >= 0, "facet_stabilization", p.facet_stabilization, ">= 0")
+    require(p.facet_sharpness >= 2, "facet_sharpness", p.facet_sharpness, ">= 2")
+    require(p.facet_stabilization >= 0, "facet_stabilization", p.facet_stabilization, ">= 0")
     for name in ("phase_facet_angles_deg", "phase_facet_normals"):
         for phase in getattr(p, name):
-            _require(phase in p.phase_facet_energies, f"phase_facet_energies[{phase}]", None, f"relative energies for the facets of {name}[{phase}]")
+            require(phase in p.phase_facet_energies, f"phase_facet_energies[{phase}]", None, f"relative energies for the facets of {name}[{phase}]")
     for phase in p.phase_facet_energies:
-        _require(phase in p.phase_facet_angles_deg or phase in p.phase_facet_normals, f"phase_facet_angles_deg[{phase}]", None, f"facet normals for phase_facet_energies[{phase}]")
+        require(phase in p.phase_facet_angles_deg or phase in p.phase_facet_normals, f"phase_facet_angles_deg[{phase}]", None, f"facet normals for phase_facet_energies[{phase}]")
         try:
             p.facets(phase)
         except ValueError as err:
@@ -686,156 +549,39 @@ def _validate(p: ModelParameters) -> None:
     _validate_nucleation(p)
     _validate_grid(p)
     _validate_temperatures(p)
-    _require(p.duration_s > 0, "duration_s", p.duration_s, "> 0 s")
-    _require(0 < p.output_interval_s <= p.duration_s, "output_interval_s", p.output_interval_s, f"in (0, duration_s = {p.duration_s}] s")
-    _require(p.reaction_entropy_J_m3K > 0, "reaction_entropy_J_m3K", p.reaction_entropy_J_m3K, "> 0 J/(m^3 K)")
-    _require(p.crystallization_entropy_J_m3K >= 0, "crystallization_entropy_J_m3K", p.crystallization_entropy_J_m3K, ">= 0")
-    _require(p.chemical_stiffness_J_m3 > 0, "chemical_stiffness_J_m3", p.chemical_stiffness_J_m3, "> 0 J/m^3")
+    require(p.duration_s > 0, "duration_s", p.duration_s, "> 0 s")
+    require(0 < p.output_interval_s <= p.duration_s, "output_interval_s", p.output_interval_s, f"in (0, duration_s = {p.duration_s}] s")
+    require(p.reaction_entropy_J_m3K > 0, "reaction_entropy_J_m3K", p.reaction_entropy_J_m3K, "> 0 J/(m^3 K)")
+    require(p.crystallization_entropy_J_m3K >= 0, "crystallization_entropy_J_m3K", p.crystallization_entropy_J_m3K, ">= 0")
+    require(p.chemical_stiffness_J_m3 > 0, "chemical_stiffness_J_m3", p.chemical_stiffness_J_m3, "> 0 J/m^3")
     _check_pairs("interface_energy_J_m2", p.interface_energy_J_m2, lambda v: v > 0, "> 0 J/m^2")
-    _require(p.default_interface_energy_J_m2 > 0, "default_interface_energy_J_m2", p.default_interface_energy_J_m2, "> 0 J/m^2")
+    require(p.default_interface_energy_J_m2 > 0, "default_interface_energy_J_m2", p.default_interface_energy_J_m2, "> 0 J/m^2")
     _check_pairs("interface_mobility_m4_Js", p.interface_mobility_m4_Js, lambda v: v > 0, "> 0 m^4/(J s) (a boundary must be able to move)")
-    _require(p.default_interface_mobility_m4_Js > 0, "default_interface_mobility_m4_Js", p.default_interface_mobility_m4_Js, "> 0")
+    require(p.default_interface_mobility_m4_Js > 0, "default_interface_mobility_m4_Js", p.default_interface_mobility_m4_Js, "> 0")
     _check_pairs("diffusivity_m2_s", p.diffusivity_m2_s, lambda v: v >= 0, ">= 0 m^2/s")
     condensed = REGISTRY.condensed
-    _require(
+    require(
         any(p.diffusivity_m2_s.get(ph, 0.0) > 0 for ph in condensed) or p.boundary_diffusivity_m2_s > 0,
         "diffusivity_m2_s",
         p.diffusivity_m2_s,
         "at least one condensed phase (or boundary_diffusivity_m2_s) with D > 0",
     )
     for name in ("boundary_diffusivity_m2_s", "surface_diffusivity_m2_s"):
-        _require(getattr(p, name) >= 0, name, getattr(p, name), ">= 0 m^2/s")
-    _require(0 < p.v_site_overlap <= 1, "v_site_overlap", p.v_site_overlap, "in (0, 1]")
+        require(getattr(p, name) >= 0, name, getattr(p, name), ">= 0 m^2/s")
+    require(0 < p.v_site_overlap <= 1, "v_site_overlap", p.v_site_overlap, "in (0, 1]")
     _validate_facets(p)
-    _require(p.seed >= 0, "seed", p.seed, "an integer >= 0")
-    _require(0 < p.dt_initial_s <= p.dt_max_s, "dt_initial_s", p.dt_initial_s, f"in (0, dt_max_s = {p.dt_max_s}] s")
-    _require(0 < p.time_tolerance <= 0.5, "time_tolerance", p.time_tolerance, "in (0, 0.5] (relative local error per step)")
-    _require(0 < p.max_field_change <= 0.5, "max_field_change", p.max_field_change, "in (0, 0.5]")
-    _require(p.constant_measure_phase in ("", *PHASES), "constant_measure_phase", p.constant_measure_phase, f"'' or one of {', '.join(PHASES)}")
-    _require(1 <= p.sweeps <= 50, "sweeps", p.sweeps, "an integer in [1, 50]")
-    _require(p.backend in ("fast", "fipy"), "backend", p.backend, "'fast' or 'fipy'")
-    _require(0 < p.solver_tolerance < 1e-2, "solver_tolerance", p.solver_tolerance, "in (0, 1e-2)")
+    require(p.seed >= 0, "seed", p.seed, "an integer >= 0")
+    require(0 < p.dt_initial_s <= p.dt_max_s, "dt_initial_s", p.dt_initial_s, f"in (0, dt_max_s = {p.dt_max_s}] s")
+    require(0 < p.time_tolerance <= 0.5, "time_tolerance", p.time_tolerance, "in (0, 0.5] (relative local error per step)")
+    require(0 < p.max_field_change <= 0.5, "max_field_change", p.max_field_change, "in (0, 0.5]")
+    require(p.constant_measure_phase in ("", *PHASES), "constant_measure_phase", p.constant_measure_phase, f"'' or one of {', '.join(PHASES)}")
+    require(1 <= p.sweeps <= 50, "sweeps", p.sweeps, "an integer in [1, 50]")
+    require(p.backend in ("fast", "fipy"), "backend", p.backend, "'fast' or 'fipy'")
+    require(0 < p.solver_tolerance < 1e-2, "solver_tolerance", p.solver_tolerance, "in (0, 1e-2)")
 
 
 def _check_pairs(name: str, mapping: Mapping[str, float], ok, allowed: str) -> None:
     for key, v in mapping.items():
-        _require(ok(v), f"{name}[{key}]", v, allowed)
+        require(ok(v), f"{name}[{key}]", v, allowed)
 
 
-# ---- overrides -------------------------------------------------------------------------------
-def apply_overrides(params, overrides: Mapping[str, Any] | list[str]):
-    """Return a copy of a parameter object with ``key=value`` overrides applied.
-
-    Parameters
-    ----------
-    params
-        A frozen :class:`ModelParameters` (or a scenario subclass).
-    overrides
-        ``["key=value", ...]`` or ``{"key": "value"}``. Tuples take
-        comma-separated values; one entry of a mapping is set with
-        ``key.A/B=value`` (pairs) or ``key.PHASE=value`` (phases). A non-string
-        value in a dict is taken as it is (as from TOML).
-
-    Raises
-    ------
-    ParameterError
-        Naming the key, the value and what is allowed, for a malformed item, an
-        unknown or derived key, a value of the wrong type, or one refused by validation.
-
-    Examples
-    --------
-    >>> p = apply_overrides(ModelParameters(), ["hold_temperature_C=720", "domain_nm=32,32"])
-    >>> p.hold_temperature_C, p.domain_nm
-    (720.0, (32.0, 32.0))
-    """
-    values: dict[str, Any] = {}
-    for key, text in _override_items(overrides).items():
-        name, dot, sub = key.partition(".")
-        hint = _settable_hint(type(params), name)
-        if dot:
-            _require(_is_mapping_hint(hint), f"override {key}", text, f"{name} is not a mapping; write {name}=value")
-            item = typing.get_args(hint)[1]
-            entries = values.setdefault(name, {})
-            _require(isinstance(entries, dict), f"override {key}", text, f"one form for {name}: whole or entries")
-            entries[sub] = _parse_value(key, item, text) if isinstance(text, str) else text
-        else:
-            values[name] = _parse_value(name, hint, text) if isinstance(text, str) else text
-    return apply_values(params, values)
-
-
-def apply_values(params, values: Mapping[str, Any]):
-    """Return a copy of a parameter object with typed values (e.g. a TOML table) applied.
-
-    A mapping value of a mapping parameter changes only the entries it lists (merged
-    entry by entry into the current mapping); any other value replaces the parameter.
-
-    Raises
-    ------
-    ParameterError
-        An unknown or derived key, an unknown phase or pair inside a mapping, a value
-        of the wrong type, or one refused by validation.
-    """
-    changes = {}
-    for name, value in values.items():
-        hint = _settable_hint(type(params), name)
-        if _is_mapping_hint(hint) and isinstance(value, Mapping):
-            value = {**getattr(params, name), **{mapping_key(name, k): v for k, v in value.items()}}
-        changes[name] = value
-    return dataclasses.replace(params, **changes)
-
-
-def _override_items(overrides: Mapping[str, Any] | list[str]) -> dict[str, Any]:
-    if isinstance(overrides, Mapping):
-        return {str(k).strip(): v for k, v in overrides.items()}
-    items = {}
-    for item in overrides:
-        if not isinstance(item, str) or "=" not in item:
-            raise ParameterError(f"override {show(item)} is malformed; allowed: key=value (lists comma-separated, mapping entries as key.A/B=value)")
-        k, v = item.split("=", 1)
-        items[k.strip()] = v.strip()
-    return items
-
-
-def _settable_hint(cls: type, name: Any) -> Any:
-    """The type of a parameter one may set, refusing unknown and derived names."""
-    by_name = {f.name: f for f in fields(cls)}
-    if name not in by_name:
-        raise ParameterError(f"parameter {show(name)} is unknown to {cls.__name__}; allowed: {', '.join(sorted(by_name))}")
-    if not by_name[name].init:
-        raise ParameterError(f"parameter {name!r} is not allowed: {_derived_note(cls, name)}")
-    return typing.get_type_hints(cls)[name]
-
-
-def _is_mapping_hint(hint: Any) -> bool:
-    return typing.get_origin(hint) in (Mapping, dict) and len(typing.get_args(hint)) == 2
-
-
-def _parse_value(name: str, hint: Any, text: str) -> Any:
-    if typing.get_origin(hint) is tuple:
-        args = [a for a in typing.get_args(hint) if a is not Ellipsis]
-        elem = args[0] if args else str
-        if text.strip() == "":
-            return ()
-        return tuple(_parse_scalar(name, t.strip(), elem) for t in text.split(","))
-    if _is_mapping_hint(hint):
-        raise ParameterError(f"override {name!r} is a mapping; set one entry with {name}.A/B=value (pairs) or {name}.PHASE=value (phases)")
-    return _parse_scalar(name, text, hint)
-
-
-def _parse_scalar(name: str, text: str, kind: Any) -> Any:
-    try:
-        if kind is bool:
-            low = text.lower()
-            if low in ("true", "1", "yes", "on"):
-                return True
-            if low in ("false", "0", "no", "off"):
-                return False
-            raise ValueError
-        if kind is int:
-            return int(text)
-        if kind is float:
-            return float(text)
-        return text
-    except ValueError:
-        kind_name = getattr(kind, "__name__", kind)
-        raise ParameterError(f"override {name} = {show(text)} is not a valid {kind_name}; allowed: a {kind_name}") from None

@@ -9,7 +9,8 @@ import pickle
 import pytest
 
 from phasefield import ModelParameters, SolverUnits, apply_overrides
-from phasefield.model.parameters import SOLVER_MEMORY_FACTOR, ParameterError, grid_memory_bytes
+from phasefield.model.parameters import SOLVER_MEMORY_FACTOR, grid_memory_bytes
+from phasefield.model.values import ParameterError
 
 
 @pytest.mark.parametrize(
