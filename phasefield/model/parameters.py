@@ -33,6 +33,9 @@ from .overrides import apply_values
 from .phases import PHASES, REGISTRY, pair_key
 from .values import ParameterError, canonical_value, derived_note, frozen_map, one_line, require, show
 
+BACKEND_NAMES = ("fast", "fipy")
+"""Names of the backends (:data:`phasefield.numerics.backend.BACKENDS`) ``backend`` may take."""
+
 GAS_CONSTANT = 8.314462618  # J/(mol K), CODATA 2018 exact
 BOLTZMANN = 1.380649e-23  # J/K, SI exact
 ZERO_CELSIUS = 273.15
@@ -576,7 +579,7 @@ def _validate(p: ModelParameters) -> None:
     require(0 < p.max_field_change <= 0.5, "max_field_change", p.max_field_change, "in (0, 0.5]")
     require(p.constant_measure_phase in ("", *PHASES), "constant_measure_phase", p.constant_measure_phase, f"'' or one of {', '.join(PHASES)}")
     require(1 <= p.sweeps <= 50, "sweeps", p.sweeps, "an integer in [1, 50]")
-    require(p.backend in ("fast", "fipy"), "backend", p.backend, "'fast' or 'fipy'")
+    require(p.backend in BACKEND_NAMES, "backend", p.backend, " or ".join(map(repr, BACKEND_NAMES)))
     require(0 < p.solver_tolerance < 1e-2, "solver_tolerance", p.solver_tolerance, "in (0, 1e-2)")
 
 

@@ -10,7 +10,7 @@ refreshed in numpy. ``ModelParameters.backend`` names one of :data:`BACKENDS`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from .fipy_backend import FipyEquations
 from .geometry import FaceGeometry
 
 
+@runtime_checkable
 class Backend(Protocol):
     """What the stepper needs from a backend."""
 
@@ -52,7 +53,7 @@ BACKENDS: dict[str, BackendFactory] = {
     "fast": lambda p, mesh, geometry, n_grains, anisotropic: FastEquations(geometry, p.solver_tolerance),
     "fipy": lambda p, mesh, geometry, n_grains, anisotropic: FipyEquations(mesh, n_grains, p.solver_tolerance, anisotropic=anisotropic),
 }
-"""Backend name (``ModelParameters.backend``) -> factory."""
+"""Backend name (``ModelParameters.backend``, one of :data:`phasefield.model.parameters.BACKEND_NAMES`) -> factory."""
 
 
 def make_backend(params: ModelParameters, mesh, geometry: FaceGeometry, *, n_grains: int, anisotropic: bool) -> Backend:
