@@ -37,7 +37,7 @@ the phase-field model itself uses, and :math:`|\Delta g| = \Delta S(T - T_c)`
   with probability :math:`\propto w`. The contact length is that at
   :math:`t_1`. For a fixed contact the onset time (the first formation time)
   then follows :math:`P(t_{on} \le t) = 1 - \exp(-\ell\int_0^t J\,ds)`
-  exactly (``tests/phasefield/test_nucleation.py``, Kolmogorov-Smirnov). The
+  exactly (``tests/phasefield/model/test_nucleation.py``, Kolmogorov-Smirnov). The
   seed is planted at :math:`t_1`, up to one interval after its formation time.
 * Seed: the critical lens scaled by ``nucleus_seed_scale`` (both radii, same
   angles), oriented along the local contact, planted in a free NVP slot with

@@ -23,7 +23,7 @@ from phasefield.model.phases import (
     PhaseRegistry,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 # A hypothetical phase: a V4+ intermediate that crystallizes above T_x like the amorphous phase.
 INTERMEDIATE = Phase(

@@ -103,7 +103,7 @@ _APPENDER = textwrap.dedent(
     import numpy as np
     sys.path.insert(0, {root!r})
     from phasefield.io.output import append_frame, frame_count, merge
-    from tests.phasefield.test_output import big_frame
+    from tests.phasefield.io.test_output import big_frame
 
     path = sys.argv[1]
     n = frame_count(path)  # resume where the last kill left the run
