@@ -38,7 +38,7 @@ from phasefield import Disc, Grain, Microstructure, ModelParameters
 from phasefield.model.anisotropy import FacetSet
 from phasefield.model.orientation import grain_rotation
 from phasefield.io.output import add_to_run
-from phasefield.model.parameters import ParameterError, frozen_map, one_line
+from phasefield.model.values import ParameterError, frozen_map, one_line
 from phasefield.analysis.shape import compare_with_wulff
 from phasefield.analysis.wulff import scale_to_measure, wulff_polygon, wulff_polyhedron
 
@@ -185,10 +185,11 @@ def compare(ds: xr.Dataset, p: WulffParameters) -> tuple[xr.Dataset, dict]:
             "facet_normal_errors_deg": json_list(result.normal_error_deg),
         }
         return vertex, attrs
-    volume = float((eta**2 / np.maximum((ds.eta.isel(time=-1).values ** 2).sum(axis=0), 1e-12)).sum()) * p.dx_nm**3
+    final = ds.isel(time=-1).sel(grain=1)
+    volume = float(final.grain_area)  # the frame's grain measure and centroid (phasefield.io.frames)
     surface, _, _, _ = marching_cubes(eta, 0.5, spacing=(p.dx_nm,) * 3)  # (z, y, x) order
     points = surface[:, ::-1] + 0.5 * p.dx_nm
-    centre = _centroid_xyz(eta, ds)
+    centre = np.array([float(final[f"centroid_{axis}"]) for axis in "xyz"])
     if p.facet_set is None:  # isotropic: the equal-volume sphere
         radius = (3.0 * volume / (4.0 * np.pi)) ** (1.0 / 3.0)
         distance = np.abs(np.linalg.norm(points - centre, axis=1) - radius)
@@ -211,12 +212,6 @@ def compare(ds: xr.Dataset, p: WulffParameters) -> tuple[xr.Dataset, dict]:
     )
     attrs = {"hausdorff_nm": float(distance.max()), "hausdorff_cells": float(distance.max() / p.dx_nm), "mean_surface_distance_nm": float(distance.mean())}
     return vertex, attrs
-
-
-def _centroid_xyz(eta: np.ndarray, ds: xr.Dataset) -> np.ndarray:
-    w = eta**2
-    z, y, x = np.meshgrid(ds.z.values, ds.y.values, ds.x.values, indexing="ij")
-    return np.array([(w * x).sum(), (w * y).sum(), (w * z).sum()]) / w.sum()
 
 
 def json_list(values) -> str:
