@@ -56,7 +56,6 @@ from .crystals import (
     phase_record,
     phases,
     site_occupancies,
-    spacegroup,
     structure,
 )
 from .facets import FacetTrace, effective_d_spacing, facet_traces, viewing_frame
@@ -65,7 +64,7 @@ from .overlap import OverlapResult, site_overlap
 from .paper import NAH2PO4_NVP, NH4VO3_NVP
 from .phasefield_inputs import epitaxy_misfit, v_site_overlap
 from .report import crystal_report
-from .symmetry import allowed_reflections, lattice_points, spglib_dataset, symmetry_operations
+from .symmetry import allowed_reflections, lattice_points, spacegroup, spglib_dataset, symmetry_operations
 from .xrd import CU_KALPHA, atomic_form_factor, powder_xrd
 
 __all__ = [

@@ -23,7 +23,6 @@ import ase.io
 import numpy as np
 from ase import Atoms
 from ase.cell import Cell
-from ase.spacegroup import Spacegroup
 from ase.spacegroup import crystal as _ase_crystal
 
 __all__ = [
@@ -36,7 +35,6 @@ __all__ = [
     "phase_record",
     "phases",
     "site_occupancies",
-    "spacegroup",
     "structure",
 ]
 
@@ -214,27 +212,6 @@ def cell(crystal: Crystal) -> Cell:
     if isinstance(crystal, Cell):
         return crystal.copy()
     return Cell(np.asarray(crystal, dtype=float))
-
-
-def spacegroup(crystal: str | Atoms, symprec: float = 1e-3) -> Spacegroup:
-    """The space group of a phase name or an ``Atoms``.
-
-    For an ``Atoms`` the group recorded by ASE's CIF reader or ``crystal`` is used; otherwise
-    spglib finds it from the full site set (one species per site).
-
-    Examples
-    --------
-    >>> spacegroup("NaH2PO4").no
-    14
-    """
-    if isinstance(crystal, str):
-        return Spacegroup(phase_record(crystal).spacegroup)
-    recorded = crystal.info.get("spacegroup")
-    if isinstance(recorded, Spacegroup):
-        return recorded
-    from .symmetry import spglib_dataset
-
-    return Spacegroup(int(spglib_dataset(crystal, symprec=symprec).number))
 
 
 def _occupancy(text: str) -> float:

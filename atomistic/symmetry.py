@@ -23,6 +23,7 @@ from .crystals import Crystal, phase_record
 __all__ = [
     "allowed_reflections",
     "lattice_points",
+    "spacegroup",
     "spglib_dataset",
     "symmetry_operations",
 ]
@@ -121,3 +122,22 @@ def lattice_points(crystal: Crystal) -> np.ndarray:
         points[np.isclose(points, 1.0, atol=1e-6)] = 0.0
         return np.unique(np.round(points, 8), axis=0)
     return np.zeros((1, 3))
+
+
+def spacegroup(crystal: str | Atoms, symprec: float = 1e-3) -> Spacegroup:
+    """The space group of a phase name or an ``Atoms``.
+
+    For an ``Atoms`` the group recorded by ASE's CIF reader or ``crystal`` is used; otherwise
+    spglib finds it from the full site set (one species per site).
+
+    Examples
+    --------
+    >>> spacegroup("NaH2PO4").no
+    14
+    """
+    if isinstance(crystal, str):
+        return Spacegroup(phase_record(crystal).spacegroup)
+    recorded = crystal.info.get("spacegroup")
+    if isinstance(recorded, Spacegroup):
+        return recorded
+    return Spacegroup(int(spglib_dataset(crystal, symprec=symprec).number))

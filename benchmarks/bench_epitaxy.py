@@ -37,7 +37,7 @@ import time
 import numpy as np
 
 from phasefield import Simulation
-from phasefield.equations import FipyEquations
+from phasefield.numerics.fipy_backend import FipyEquations
 from scenarios.epitaxy import EpitaxyParameters, microstructure
 
 SETUPS = ("fipy-default", "fipy-cg", "fast", "fast-faceted")

@@ -4,7 +4,7 @@ Run:  python benchmarks/bench_output.py [--frames 1010] [--grid 128] [--dir /tmp
 
 Writes ``--frames`` frames of the epitaxy state (``--grid`` x ``--grid`` cells,
 7 grains: 2 particles and 4 NVP slots besides the surroundings) with
-:func:`phasefield.output.append_frame` and times each append; prints the median
+:func:`phasefield.io.output.append_frame` and times each append; prints the median
 append time over frames 10-19 and over frames 1000-1009 and their ratio (1 if
 an append costs the frame, not the file), then the one-off merge of the tail
 into the run file at the end of the run, and what the former writer paid per
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from phasefield import Simulation
-from phasefield.output import append_frame, merge
+from phasefield.io.output import append_frame, merge
 from scenarios.epitaxy import EpitaxyParameters, microstructure
 
 

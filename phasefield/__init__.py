@@ -1,13 +1,22 @@
-"""Phase-field model of NVP growth from NH4VO3 and NaH2PO4 (FiPy)."""
+"""Phase-field model of NVP growth from NH4VO3 and NaH2PO4 (FiPy).
 
-from .anisotropy import FacetSet, gamma
-from .grains import Disc, Grain, HalfSpace, Microstructure, Polygon, Union
-from .output import open_run
-from .params import ModelParameters, ParameterError, SolverUnits, apply_overrides
-from .phases import PHASES
-from .shape_analysis import boundary_normals, compare_with_wulff, facet_sharpness
-from .stepper import RunInterrupted, Simulation, SimulationError, run
-from .wulff import wulff_polygon, wulff_polyhedron
+Layers, each importing only those before it: :mod:`.model` (the physics), :mod:`.io`
+(frames and run files), :mod:`.numerics` (discretization, backends, stepping),
+:mod:`.driver` (runs), :mod:`.analysis` (of finished runs).
+"""
+
+from .analysis.shape import boundary_normals, compare_with_wulff, facet_sharpness
+from .analysis.wulff import wulff_polygon, wulff_polyhedron
+from .driver import RunInterrupted, run
+from .io.output import open_run
+from .model.anisotropy import FacetSet, gamma
+from .model.grains import Disc, Grain, HalfSpace, Microstructure, Polygon, Union
+from .model.overrides import apply_overrides
+from .model.parameters import ModelParameters
+from .model.values import ParameterError
+from .model.phases import PHASES
+from .numerics.stepping import Simulation, SimulationError
+from .numerics.units import SolverUnits
 
 __all__ = [
     "PHASES",

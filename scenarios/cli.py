@@ -21,8 +21,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from phasefield import RunInterrupted, SimulationError, apply_overrides
-from phasefield.output import RunFileError, check_place
-from phasefield.params import one_line
+from phasefield.io.output import RunFileError, check_place
+from phasefield.model.values import one_line
+from phasefield.model.phases import REGISTRY
+
+NUCLEATION = REGISTRY.nucleation
 
 from .registry import get, scenarios
 
@@ -125,7 +128,7 @@ def _cmd_run(args) -> int:
     print(f"wrote {out}")
     if "phase_fraction" in ds:
         final = ds.phase_fraction.isel(time=-1)
-        print("final area fractions: " + ", ".join(f"{ph}={float(final.sel(phase=ph)):.3f}" for ph in ("NH4VO3", "NaH2PO4", "NVP")))
+        print("final area fractions: " + ", ".join(f"{ph}={float(final.sel(phase=ph)):.3f}" for ph in (NUCLEATION.parent, NUCLEATION.partner, NUCLEATION.product)))
         print(f"steps: {ds.attrs.get('n_steps')}, nuclei: {ds.attrs.get('n_nuclei')}, wall time: {ds.attrs.get('wall_time_s', 0):.1f} s")
     else:
         print(ds)

@@ -26,7 +26,7 @@ import xarray as xr
 
 import phasefield
 from phasefield import Disc, Grain, Microstructure, ModelParameters
-from phasefield.params import ParameterError, frozen_map
+from phasefield.model.values import ParameterError, frozen_map
 
 from .facets import epitaxial_facets
 from .registry import Scenario

@@ -17,7 +17,7 @@ from pathlib import Path
 import xarray as xr
 
 from phasefield import ModelParameters
-from phasefield.params import one_line
+from phasefield.model.values import one_line
 
 
 class ScenarioFileError(ValueError):

@@ -8,7 +8,7 @@ final NVP area fraction, the time NVP first appears, and the number of nuclei.
 What to look at: ``final_nvp_fraction`` is 0 at and below 700 degC and rises
 above it; ``nvp_onset_s`` falls as the hold temperature rises (the nucleation
 barrier a Sigma / |dS (T - T_c)| of the lens
-nucleus, :mod:`phasefield.nucleation`, shrinks).
+nucleus, :mod:`phasefield.model.nucleation`, shrinks).
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ import numpy as np
 import xarray as xr
 
 from phasefield import open_run
-from phasefield.output import frame_count, last_frame, write_dataset
-from phasefield.stepper import output_times_s, package_version
+from phasefield.io.output import frame_count, last_frame, write_dataset
+from phasefield.driver import output_times_s
+from phasefield.numerics.stepping import package_version
 
-from phasefield.params import ParameterError, frozen_map
+from phasefield.model.values import ParameterError, frozen_map
 
 from .epitaxy import EpitaxyParameters
 from .epitaxy import run as run_epitaxy

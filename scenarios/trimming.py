@@ -27,10 +27,10 @@ import xarray as xr
 
 import phasefield
 from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, Union
-from phasefield.output import add_to_run
-from phasefield.params import ParameterError, frozen_map
-from phasefield.shape_analysis import boundary_normals, facet_sharpness
-from phasefield.wulff import facets_on_shape
+from phasefield.io.output import add_to_run
+from phasefield.model.values import ParameterError, frozen_map
+from phasefield.analysis.shape import boundary_normals, facet_sharpness
+from phasefield.analysis.wulff import facets_on_shape
 
 from .facets import epitaxial_facets
 from .registry import Scenario

@@ -35,12 +35,12 @@ from skimage.measure import marching_cubes
 
 import phasefield
 from phasefield import Disc, Grain, Microstructure, ModelParameters
-from phasefield.anisotropy import FacetSet
-from phasefield.coefficients import grain_rotation
-from phasefield.output import add_to_run
-from phasefield.params import ParameterError, frozen_map, one_line
-from phasefield.shape_analysis import compare_with_wulff
-from phasefield.wulff import scale_to_measure, wulff_polygon, wulff_polyhedron
+from phasefield.model.anisotropy import FacetSet
+from phasefield.model.orientation import grain_rotation
+from phasefield.io.output import add_to_run
+from phasefield.model.values import ParameterError, frozen_map, one_line
+from phasefield.analysis.shape import compare_with_wulff
+from phasefield.analysis.wulff import scale_to_measure, wulff_polygon, wulff_polyhedron
 
 from .registry import Scenario
 
@@ -185,10 +185,11 @@ def compare(ds: xr.Dataset, p: WulffParameters) -> tuple[xr.Dataset, dict]:
             "facet_normal_errors_deg": json_list(result.normal_error_deg),
         }
         return vertex, attrs
-    volume = float((eta**2 / np.maximum((ds.eta.isel(time=-1).values ** 2).sum(axis=0), 1e-12)).sum()) * p.dx_nm**3
+    final = ds.isel(time=-1).sel(grain=1)
+    volume = float(final.grain_area)  # the frame's grain measure and centroid (phasefield.io.frames)
     surface, _, _, _ = marching_cubes(eta, 0.5, spacing=(p.dx_nm,) * 3)  # (z, y, x) order
     points = surface[:, ::-1] + 0.5 * p.dx_nm
-    centre = _centroid_xyz(eta, ds)
+    centre = np.array([float(final[f"centroid_{axis}"]) for axis in "xyz"])
     if p.facet_set is None:  # isotropic: the equal-volume sphere
         radius = (3.0 * volume / (4.0 * np.pi)) ** (1.0 / 3.0)
         distance = np.abs(np.linalg.norm(points - centre, axis=1) - radius)
@@ -213,12 +214,6 @@ def compare(ds: xr.Dataset, p: WulffParameters) -> tuple[xr.Dataset, dict]:
     return vertex, attrs
 
 
-def _centroid_xyz(eta: np.ndarray, ds: xr.Dataset) -> np.ndarray:
-    w = eta**2
-    z, y, x = np.meshgrid(ds.z.values, ds.y.values, ds.x.values, indexing="ij")
-    return np.array([(w * x).sum(), (w * y).sum(), (w * z).sum()]) / w.sum()
-
-
 def json_list(values) -> str:
     return json.dumps([None if not np.isfinite(v) else float(v) for v in np.asarray(values, dtype=float)])
 
@@ -227,7 +222,7 @@ def run(p: WulffParameters, out=None, **options) -> xr.Dataset:
     ds = phasefield.run(p, microstructure(p), out, **options)
     extra, attrs = compare(ds, p)
     attrs.update(
-        anisotropy_method="convex l_p support function of the Wulff vertices (phasefield.anisotropy)",
+        anisotropy_method="convex l_p support function of the Wulff vertices (phasefield.model.anisotropy)",
         facet_sharpness=p.facet_sharpness,
         orientation_deg=p.orientation_deg,
         facet_energies=json_list(p.facet_energies) if p.facet_energies else "isotropic",

@@ -23,7 +23,7 @@ def small_epitaxy(**changes):
     """The epitaxy scenario shrunk for tests: 48 x 29 cells, 710 degC from the start, 3 s.
 
     ``time_tolerance`` 0.5, the loosest allowed: these tests check behaviour (output,
-    resume, nucleation), not time accuracy, which tests/phasefield/test_stepper.py checks.
+    resume, nucleation), not time accuracy, which tests/phasefield/numerics/test_stepping.py checks.
     """
     from scenarios.epitaxy import EpitaxyParameters
 

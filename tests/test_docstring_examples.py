@@ -15,7 +15,7 @@ import scenarios
 MODULES = sorted(
     name
     for package in (atomistic, phasefield, scenarios)
-    for name in (package.__name__, *(m.name for m in pkgutil.iter_modules(package.__path__, package.__name__ + ".")))
+    for name in (package.__name__, *(m.name for m in pkgutil.walk_packages(package.__path__, package.__name__ + ".")))
 )
 
 

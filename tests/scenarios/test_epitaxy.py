@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from phasefield import Simulation
-from phasefield import free_energy as fe
-from phasefield.phases import PHASES
+from phasefield.model import free_energy as fe
+from phasefield.model.phases import PHASES
 from scenarios.epitaxy import microstructure, run
 from tests.conftest import small_epitaxy
 
@@ -92,7 +92,7 @@ def test_an_nvp_nucleus_at_the_contact_shrinks_below_tc_and_grows_above(temperat
     )
     sim = Simulation(p, microstructure(p))
     state = sim.initial_state()
-    from phasefield.nucleation import contact_weight, seed_nucleus
+    from phasefield.model.nucleation import contact_weight, seed_nucleus
 
     h = fe.phase_fractions(state.eta, sim.grain_phase, len(PHASES))
     contact = int(np.argmax(contact_weight(h)))

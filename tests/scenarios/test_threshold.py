@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import netCDF4
 
-from phasefield.output import last_frame
+from phasefield.io.output import last_frame
 from scenarios.threshold import _run_member, reusable
 from tests.conftest import small_epitaxy
 

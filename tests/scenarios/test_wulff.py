@@ -1,8 +1,8 @@
 """Facet anisotropy in the solver: relaxed shapes against the independent Wulff construction.
 
-The Wulff polygon is built by phasefield.wulff (half-plane intersection of the
+The Wulff polygon is built by phasefield.analysis.wulff (half-plane intersection of the
 facets), independently of the solver; the particle's 0.5 contour is compared
-with it after equal-area scaling (phasefield.shape_analysis).
+with it after equal-area scaling (phasefield.analysis.shape).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from phasefield.anisotropy import FacetSet
-from phasefield.shape_analysis import compare_with_wulff
-from phasefield.wulff import facet_areas, scale_to_measure, wulff_polygon
+from phasefield.model.anisotropy import FacetSet
+from phasefield.analysis.shape import compare_with_wulff
+from phasefield.analysis.wulff import facet_areas, scale_to_measure, wulff_polygon
 from scenarios.trimming import TrimmingParameters
 from scenarios.trimming import run as run_trimming
 from scenarios.wulff import WulffParameters, run

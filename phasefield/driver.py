@@ -1,0 +1,297 @@
+"""The run driver: frames at output times, nucleation events, resume, clean stop on signals.
+
+:func:`run` advances a :class:`phasefield.numerics.stepping.Simulation` from frame to
+frame, samples nucleation at its interval, writes every frame through
+:mod:`phasefield.io.output`, and resumes a run from its last frame.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .io import output
+from .io.output import append_frame, last_frame, open_run, resume_state
+from .model.grains import Microstructure
+from .model.parameters import ModelParameters
+from .numerics.stepping import Simulation, State
+
+log = logging.getLogger(__name__)
+
+
+def output_times_s(p: ModelParameters) -> np.ndarray:
+    """Frame times: 0, interval, 2 interval, ..., ending exactly at the duration."""
+    n = math.ceil(p.duration_s / p.output_interval_s - 1e-9)
+    return np.minimum(np.arange(n + 1) * p.output_interval_s, p.duration_s)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped a run at a safe point; the run file holds every finished frame.
+
+    ``str()`` is the one line for the user; ``signum`` the signal (exit status 128 + signum).
+    """
+
+    def __init__(self, message: str, signum: int):
+        super().__init__(message)
+        self.signum = signum
+
+    def __reduce__(self):  # picklable (a sweep's worker process sends it back)
+        return type(self), (str(self), self.signum)
+
+
+def _interrupted(signum: int, time_s: float, last_frame_s: float, out: Path | None) -> RunInterrupted:
+    return RunInterrupted(f"interrupted at t = {time_s:.6g} s; frames up to {last_frame_s:.6g} s are in {out}; continue with --resume", signum)
+
+
+@dataclass
+class _StopRequest:
+    """The signal asking the run to stop (0: none yet)."""
+
+    signum: int = 0
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[_StopRequest]:
+    """Turn SIGINT and SIGTERM into a stop request checked at safe points; ignore SIGXFSZ.
+
+    With SIGXFSZ ignored, a write past the file-size limit fails with EFBIG (reported as
+    disk full) instead of killing the process. Outside the main thread signals cannot be
+    caught: the request then never comes.
+    """
+    request = _StopRequest()
+    if threading.current_thread() is not threading.main_thread():
+        yield request
+        return
+
+    def ask(signum, _frame):
+        request.signum = signum
+
+    wanted = {signal.SIGINT: ask, signal.SIGTERM: ask, signal.SIGXFSZ: signal.SIG_IGN}
+    previous = {sig: signal.signal(sig, handler) for sig, handler in wanted.items()}
+    try:
+        yield request
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stopping_before_steps(step: Callable, request: _StopRequest, stop: Callable[[], None]) -> Callable:
+    """``step`` that first calls ``stop`` (which raises) once a stop was requested: the step
+    under way finishes, the next one does not start."""
+
+    def checked(*args, **kwargs):
+        if request.signum:
+            stop()
+        return step(*args, **kwargs)
+
+    return checked
+
+
+def run(
+    params: ModelParameters,
+    micro: Microstructure,
+    out: str | Path | None = None,
+    *,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: Callable[[float, float], None] | None = None,
+    on_frame: Callable[[int, xr.Dataset], None] | None = None,
+) -> xr.Dataset:
+    """Run a simulation, appending frames to ``out`` as it goes.
+
+    Parameters
+    ----------
+    params
+        Parameters (validated on construction).
+    micro
+        Initial microstructure.
+    out
+        netCDF file to write (see :mod:`phasefield.io.output`); ``None`` keeps
+        frames in memory only. The run holds a lock on it: a second run on the
+        same file is refused (:class:`phasefield.io.output.RunLocked`).
+    resume
+        Continue the run recorded in ``out`` from its last frame (the
+        parameters must be the same).
+    overwrite
+        Replace an existing ``out`` (under the lock, so never one being written).
+    progress
+        Called as ``progress(time_s, duration_s)`` after every frame.
+    on_frame
+        Called as ``on_frame(index, frame)`` after each frame is written.
+
+    Returns
+    -------
+    xarray.Dataset
+        The whole run (read back from ``out`` when given).
+
+    Raises
+    ------
+    RunInterrupted
+        SIGINT or SIGTERM (main thread only): raised after the step under way
+        or the frame write under way; the finished frames are merged into ``out``.
+    phasefield.io.output.DiskFull, phasefield.io.output.OutputPlaceError
+        No room to write; ``out`` is a directory or in a missing or read-only one.
+    """
+    if out is None:
+        _check_start(None, resume)
+        return _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame)
+    out = Path(out)
+    output.check_place(out)
+    with output.locked(out), _stop_on_signals() as request:
+        if overwrite:
+            output.remove_run(out)
+        output.tidy(out)
+        _check_start(out, resume)
+        try:
+            _run_frames(params, micro, out, resume, request, progress, on_frame)
+        except BaseException:
+            _merge_keeping_error(out)
+            raise
+        output.merge(out)
+    return open_run(out)
+
+
+def _check_start(out: Path | None, resume: bool) -> None:
+    """Resume needs a run file; a new run must not replace one."""
+    if resume and (out is None or not out.exists()):
+        raise FileNotFoundError(f"--resume needs an existing run file; {out} does not exist")
+    if not resume and out is not None and out.exists():
+        raise FileExistsError(f"{out} exists; pass resume=True (--resume) to continue it or choose another file")
+
+
+def _merge_keeping_error(out: Path) -> None:
+    """Merge the tail after a failure; a failing merge is logged, not raised over the first error."""
+    if not out.exists():
+        return
+    try:
+        output.merge(out)
+    except Exception as err:  # the frames stay in the tail, which open_run and --resume read
+        log.info("%s", err)
+
+
+def _run_frames(
+    params: ModelParameters,
+    micro: Microstructure,
+    out: Path | None,
+    resume: bool,
+    request: _StopRequest,
+    progress: Callable[[float, float], None] | None = None,
+    on_frame: Callable[[int, xr.Dataset], None] | None = None,
+) -> xr.Dataset | None:
+    """The frame loop of :func:`run`; returns the in-memory run when ``out`` is None."""
+    sim = Simulation(params, micro)
+    times = output_times_s(params)
+    to_solver = 1.0 / sim.units.time_s
+    rng = np.random.default_rng(params.seed)
+    frames: list[xr.Dataset] = []
+    wall0 = time.perf_counter()
+    wall_before = 0.0
+    if resume:
+        state, rng, first, wall_before = _load_state(sim, out)
+    else:
+        state = sim.initial_state()
+        first = 1
+        _emit(sim, state, rng, out, frames, 0, wall_before, on_frame)
+    written = [float(times[first - 1])]  # time of the last finished frame, for the stop message
+
+    def stop() -> None:
+        raise _interrupted(request.signum, sim.time_s(state), written[-1], out)
+
+    sim.doubled_step = _stopping_before_steps(sim.doubled_step, request, stop)
+    nuc_dt = params.nucleation_interval_s * to_solver
+    for index in range(first, len(times)):
+        t_frame = times[index] * to_solver
+        sim.reset_solvers()
+        while state.time < t_frame:
+            t_nuc = state.nucleation_index * nuc_dt
+            target = min(t_frame, t_nuc)
+            state = sim.advance(state, target)
+            if state.time >= t_nuc - 1e-12 * max(t_nuc, 1.0):
+                sim.nucleate(state, rng)
+                state.nucleation_index += 1
+        wall = wall_before + time.perf_counter() - wall0
+        _emit(sim, state, rng, out, frames, index, wall, on_frame)
+        written.append(float(times[index]))
+        if progress is not None:
+            progress(sim.time_s(state), params.duration_s)
+        if request.signum and index < len(times) - 1:
+            stop()
+    if out is None:
+        return xr.concat(frames, dim="time", data_vars="minimal", coords="minimal", compat="override").assign_attrs(frames[-1].attrs)
+    return None
+
+
+def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: float, on_frame) -> None:
+    ds = sim.frame(state)
+    attrs = sim.static_attrs()
+    attrs.update(
+        n_steps=state.n_steps,
+        n_rejected_steps=state.n_rejected,
+        n_nuclei=state.nuclei,
+        n_refused_nuclei=state.refused,
+        nucleus_formation_times_s=json.dumps(state.formed_s),
+        wall_time_s=wall,
+        resume_state=json.dumps(
+            {
+                "frame": index,
+                "time": state.time,
+                "dt": state.dt,
+                "error": state.error,
+                "n_steps": state.n_steps,
+                "n_rejected": state.n_rejected,
+                "nucleation_index": state.nucleation_index,
+                "nuclei": state.nuclei,
+                "refused": state.refused,
+                "formed_s": state.formed_s,
+                "rng": rng.bit_generator.state,
+                "wall_time_s": wall,
+            }
+        ),
+    )
+    if out is not None:
+        append_frame(out, ds, attrs)
+    else:
+        frames.append(ds.assign_attrs(attrs))
+    if on_frame is not None:
+        on_frame(index, ds)
+
+
+def _load_state(sim: Simulation, path: Path):
+    last = last_frame(path)
+    rs = resume_state(path)
+    stored = json.loads(last.attrs["parameters"])
+    if stored != json.loads(sim.params.to_json()):
+        diff = sorted(k for k in stored if stored.get(k) != json.loads(sim.params.to_json()).get(k))
+        raise ValueError(f"{path} was written with different parameters ({', '.join(diff)}); resume needs the same ones")
+    n = sim.grid.coords_nm.shape[1]
+    eta = np.asarray(last["eta"].values, dtype=float).reshape(len(sim.grains), n)
+    c = np.asarray(last["c"].values, dtype=float).reshape(n)
+    state = State(
+        time=rs["time"],
+        eta=eta,
+        c=c,
+        orientation_deg=np.asarray(last["orientation"].values, dtype=float),
+        active=np.asarray(last["active"].values).astype(bool),
+        dt=rs["dt"],
+        error=rs.get("error", 1.0),
+        n_steps=rs["n_steps"],
+        n_rejected=rs["n_rejected"],
+        nucleation_index=rs["nucleation_index"],
+        nuclei=rs["nuclei"],
+        refused=rs.get("refused", 0),
+        formed_s=list(rs.get("formed_s", [])),
+    )
+    rng = np.random.default_rng()
+    rng.bit_generator.state = rs["rng"]
+    return state, rng, rs["frame"] + 1, rs["wall_time_s"]

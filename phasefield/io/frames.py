@@ -1,0 +1,117 @@
+"""One output frame: the fields and their diagnostics as a CF-annotated Dataset.
+
+Everything leaves here in physical units (nm, s, K, J): fields on (y, x) with
+``time`` first, time series per phase or grain, and the static description
+of the grains. Every variable carries ``units`` and ``long_name``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from ..model import free_energy as fe
+from ..model.phases import PHASES, REGISTRY, SURROUNDINGS
+
+_AXES = ("x", "y", "z")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Cell-centre coordinates of the mesh in nm and the field shape (z, y, x order)."""
+
+    coords_nm: np.ndarray  # (dim, cells)
+    shape: tuple[int, ...]  # cells along x, y (, z)
+    dx_nm: float
+
+    @property
+    def dim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def field_dims(self) -> tuple[str, ...]:
+        return tuple(reversed(_AXES[: self.dim]))
+
+    def to_field(self, values: np.ndarray) -> np.ndarray:
+        """Cells -> array of shape ([z,] y, x) (FiPy numbers cells x-fastest)."""
+        return values.reshape(values.shape[:-1] + tuple(reversed(self.shape)))
+
+    def axis_nm(self, k: int) -> np.ndarray:
+        return (np.arange(self.shape[k]) + 0.5) * self.dx_nm
+
+
+def frame_dataset(
+    *,
+    time_s: float,
+    temperature_K: float,
+    eta: np.ndarray,
+    c: np.ndarray,
+    grain_phase: np.ndarray,
+    orientation_deg: np.ndarray,
+    active: np.ndarray,
+    grid: Grid,
+    free_energy_J: float,
+) -> xr.Dataset:
+    """Build the Dataset of one frame (time dimension of length 1).
+
+    ``free_energy_J`` is the total free energy already in J (per metre of
+    thickness in 2D).
+    """
+    n_phases = len(PHASES)
+    cell_measure = grid.dx_nm**grid.dim
+    h = fe.phase_fractions(eta, grain_phase, n_phases)
+    phase_amount = h.sum(axis=1) * cell_measure
+    total = eta.shape[1] * cell_measure
+    e2 = eta**2
+    hg = e2 / np.maximum(e2.sum(axis=0), 1e-12)
+    grain_amount = hg.sum(axis=1) * cell_measure
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centroids = [(hg * grid.coords_nm[k]).sum(axis=1) * cell_measure / grain_amount for k in range(grid.dim)]
+    empty = grain_amount < 0.5 * cell_measure
+    v_weight = np.array([ph.v_content for ph in REGISTRY.phases])
+    v_val = np.array([ph.v_valence for ph in REGISTRY.phases])
+    v_amount = v_weight @ h
+    mean_valence = float((v_val @ (h * v_weight[:, None])).sum() / max(v_amount.sum(), 1e-30))
+    condensed = 1.0 - h[PHASES.index(SURROUNDINGS)]
+    fdims = grid.field_dims
+    unit_amount = "nm2" if grid.dim == 2 else "nm3"
+    measure = "area" if grid.dim == 2 else "volume"
+    data = {
+        "T": (("time",), [temperature_K], {"units": "K", "long_name": "temperature"}),
+        "c": (("time", *fdims), grid.to_field(c)[None], {"units": "1", "long_name": "NaH2PO4 fraction of the precursor units"}),
+        "eta": (("time", "grain", *fdims), grid.to_field(eta)[None], {"units": "1", "long_name": "grain order parameter"}),
+        "phase_map": (
+            ("time", *fdims),
+            grid.to_field(np.argmax(h, axis=0).astype("i1"))[None],
+            {
+                "units": "1",
+                "long_name": "index of the locally dominant phase",
+                "flag_values": np.arange(n_phases, dtype="i1"),
+                "flag_meanings": " ".join(PHASES),
+            },
+        ),
+        "phase_fraction": (("time", "phase"), (phase_amount / total)[None], {"units": "1", "long_name": f"{measure} fraction of each phase"}),
+        "phase_area": (("time", "phase"), phase_amount[None], {"units": unit_amount, "long_name": f"{measure} of each phase"}),
+        "grain_area": (("time", "grain"), grain_amount[None], {"units": unit_amount, "long_name": f"{measure} of each grain"}),
+        "orientation": (("time", "grain"), orientation_deg[None], {"units": "degree", "long_name": "in-plane crystal orientation of each grain"}),
+        "active": (("time", "grain"), active.astype("i1")[None], {"units": "1", "long_name": "grain slot in use (1) or empty (0)"}),
+        "mean_V_valence": (("time",), [mean_valence], {"units": "1", "long_name": "V-weighted mean V oxidation state"}),
+        "V_inventory": (("time",), [float(v_amount.sum() * cell_measure)], {"units": unit_amount, "long_name": f"V-bearing precursor units (diagnostic; {measure} of NH4VO3 equivalent)"}),
+        "c_total": (("time",), [float(c.sum() * cell_measure)], {"units": unit_amount, "long_name": f"integral of c ({measure} of NaH2PO4 equivalent; conserved)"}),
+        "condensed_area": (("time",), [float(condensed.sum() * cell_measure)], {"units": unit_amount, "long_name": f"{measure} of condensed matter"}),
+        "free_energy": (("time",), [free_energy_J], {"units": "J m-1" if grid.dim == 2 else "J", "long_name": "total free energy" + (" per unit thickness" if grid.dim == 2 else "")}),
+    }
+    for k, axis in enumerate(_AXES[: grid.dim]):
+        vals = np.where(empty, np.nan, centroids[k])
+        data[f"centroid_{axis}"] = (("time", "grain"), vals[None], {"units": "nm", "long_name": f"{axis} of the grain centroid"})
+    coords = {
+        "time": ("time", [time_s], {"units": "s", "long_name": "time", "axis": "T"}),
+        "phase": ("phase", np.array(PHASES, dtype=object), {"units": "1", "long_name": "phase label"}),
+        "grain": ("grain", np.arange(eta.shape[0]), {"units": "1", "long_name": "grain (order-parameter slot) index"}),
+        "grain_phase": ("grain", np.array([PHASES[i] for i in grain_phase], dtype=object), {"units": "1", "long_name": "phase of each grain"}),
+    }
+    for k, axis in enumerate(_AXES[: grid.dim]):
+        coords[axis] = (axis, grid.axis_nm(k), {"units": "nm", "long_name": f"{axis} position of cell centres", "axis": axis.upper()})
+    return xr.Dataset(data, coords=coords)

@@ -1,0 +1,590 @@
+"""Model parameters in physical units, validated on construction.
+
+One frozen dataclass, :class:`ModelParameters`, carries every number the solver
+uses, in SI-like units at the edges (nm, s, K or degC where the name says so,
+J/m^2, J/m^3, m^2/s, m^4/(J s)). Scenarios subclass it to add their geometry.
+It is converted once to dimensionless solver units by :class:`phasefield.numerics.units.SolverUnits`.
+
+Defaults are estimates chosen to reproduce the paper's time (seconds) and size
+(tens of nm) scales, not measured material constants; README.md says how they
+were calibrated. Users replace them with ``--set key=value`` or a TOML file.
+
+Overrides are parsed by :func:`phasefield.model.overrides.apply_overrides`: ``key=value`` for scalars,
+comma-separated lists for tuples, and ``key.A/B=value`` for one entry of a
+pair mapping such as ``interface_energy_J_m2``. A TOML table of a mapping
+(:meth:`ModelParameters.from_toml`) likewise changes only the entries it lists;
+the others keep their defaults.
+
+Every refusal is a :class:`ParameterError` (a ``ValueError``) whose message is
+one line naming the parameter, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+from .overrides import apply_values
+from .phases import PHASES, REGISTRY, pair_key
+from .values import ParameterError, canonical_value, derived_note, frozen_map, one_line, require, show
+
+BACKEND_NAMES = ("fast", "fipy")
+"""Names of the backends (:data:`phasefield.numerics.backend.BACKENDS`) ``backend`` may take."""
+
+GAS_CONSTANT = 8.314462618  # J/(mol K), CODATA 2018 exact
+BOLTZMANN = 1.380649e-23  # J/K, SI exact
+ZERO_CELSIUS = 273.15
+
+
+MAX_ACTIVATION_J_MOL = 1.0e6
+"""Largest activation energy accepted [J/mol] (10.4 eV per atom): above any
+barrier of solid-state migration or diffusion (0.1-5 eV)."""
+
+MIN_REFERENCE_TEMPERATURE_K = ZERO_CELSIUS
+"""Lowest reference temperature of the Arrhenius rates [K]: the rates are given
+for a solid at processing temperatures; from below 0 degC the extrapolation to
+the heating program would exceed exp(Q / (R T_ref)) and overflow double
+precision (T_ref = 1 K: exp(24000) at the default Q)."""
+
+SOLVER_MEMORY_FACTOR = frozen_map({2: 60.0, 3: 150.0})
+"""Peak memory of a run per cell and per field (order-parameter slots + c), in
+units of one float64 (8 bytes), by dimension: FiPy's face and cell variables, the
+matrices and the working copies of the step-doubling stepper. Measured with the
+peak resident set (``resource.getrusage``) above the baseline after the imports,
+fast backend: 2D epitaxy (6 fields) 62 at grid 128 (16384 cells) and 59 at grid
+384 (147456 cells), 59 for the difference of the two (~480 bytes per cell and
+field); 3D wulff (3 fields) 148 at grid 24 and 146 at grid 48, 145 for the
+difference (more faces per cell)."""
+
+
+_DEFAULT_ENERGIES = {
+    # Surface energies (against the surroundings): estimates for oxide and
+    # phosphate surfaces. No measured values for these phases were found.
+    "surroundings/amorphous": 0.3,
+    "surroundings/NH4VO3": 0.5,
+    "surroundings/NaH2PO4": 0.45,
+    "surroundings/NVP": 0.6,
+    "surroundings/NZSP": 0.8,
+    # Interphase boundaries. The epitaxial NH4VO3/NVP interface is semi-coherent
+    # (8 % misfit after 3:2 coincidence, paper Fig. 4) and cheaper than a
+    # random boundary.
+    "NH4VO3/NVP": 0.2,
+    "NaH2PO4/NVP": 0.3,
+    "NH4VO3/NaH2PO4": 0.4,
+    # Particles wet the electrolyte (they attach to NZSP, paper Fig. 1a-d).
+    "amorphous/NZSP": 0.3,
+    "NH4VO3/NZSP": 0.35,
+    "NaH2PO4/NZSP": 0.35,
+    "NVP/NZSP": 0.3,
+}
+
+_DEFAULT_MOBILITIES = {
+    # Interface mobilities at the reference temperature, m^4/(J s).
+    # NH4VO3 keeps its outline (paper Fig. 3): its free surface barely moves.
+    "surroundings/NH4VO3": 2e-20,
+    # NVP reshapes slowly (Fig. 5f); moving it needs V, which barely moves.
+    "surroundings/NVP": 4e-19,
+    "surroundings/NaH2PO4": 2e-17,
+    "surroundings/amorphous": 2e-18,
+    # The reaction front: fast, scaled by the V-site overlap.
+    "NH4VO3/NVP": 2e-17,
+    # NVP does not grow along NaH2PO4; NaH2PO4 diffuses into NVP (Fig. 5).
+    "NaH2PO4/NVP": 2e-18,
+    "NH4VO3/NaH2PO4": 2e-18,
+}
+
+_DEFAULT_DIFFUSIVITIES = {
+    # NaH2PO4 transport (the only mobile species, paper Fig. 5), m^2/s.
+    "surroundings": 0.0,
+    "amorphous": 1e-17,
+    "NH4VO3": 1e-19,
+    "NaH2PO4": 2e-16,
+    "NVP": 5e-17,
+    "NZSP": 0.0,
+}
+
+
+@dataclass(frozen=True)
+class ModelParameters:
+    """Every physical parameter of the phase-field model.
+
+    Parameters
+    ----------
+    domain_nm
+        Size of the simulation box along x, y (, z) [nm].
+    grid
+        Number of cells along x; the other directions use the same spacing.
+    interface_width_nm
+        Common diffuse-interface width l of every pair (1/|d eta/dx| at the
+        centre) [nm]; must span at least 2 cells.
+    start_temperature_C, ramp_K_per_s, hold_temperature_C
+        Heating program: linear ramp from the start to the hold temperature
+        [degC, K/s, degC].
+    duration_s, output_interval_s
+        Simulated time and spacing of output frames [s].
+    critical_temperature_K
+        T_c above which NVP is stable relative to the precursors [K].
+    reaction_entropy_J_m3K
+        dS of dG_NVP(T) = dS (T_c - T) per volume [J/(m^3 K)].
+    crystallization_temperature_K, crystallization_entropy_J_m3K
+        Same for the amorphous precursor relative to the crystalline
+        precursors: g_am = dS_x (T - T_x).
+    chemical_stiffness_J_m3
+        Curvature A of the parabolic phase free energies in c [J/m^3].
+    interface_energy_J_m2
+        Pair interface energies, keys "A/B" [J/m^2]; missing pairs use
+        ``default_interface_energy_J_m2``. A mapping given to the constructor
+        replaces the default whole; :func:`apply_overrides` and
+        :meth:`from_toml` change only the entries they list.
+    interface_mobility_m4_Js
+        Pair interface mobilities at ``reference_temperature_K``
+        [m^4/(J s)]; missing pairs use ``default_interface_mobility_m4_Js``.
+    mobility_activation_J_mol, diffusion_activation_J_mol
+        Arrhenius activation energies [J/mol], at most :data:`MAX_ACTIVATION_J_MOL`.
+    reference_temperature_K
+        Temperature at which mobilities and diffusivities are given [K], at
+        least :data:`MIN_REFERENCE_TEMPERATURE_K`.
+    diffusivity_m2_s
+        Bulk diffusivity of the NaH2PO4 fraction in each phase [m^2/s].
+    boundary_diffusivity_m2_s, surface_diffusivity_m2_s
+        Extra diffusivity along condensed/condensed boundaries and along
+        condensed/surroundings surfaces [m^2/s].
+    v_site_overlap
+        Fraction of interface V sites of NH4VO3 matched in NVP (atomistic);
+        scales the NH4VO3/NVP mobility.
+    phase_facet_angles_deg, phase_facet_normals, phase_facet_energies
+        Facet anisotropy per phase: outward facet normals in the crystal frame
+        (2D: angles, degrees CCW from the crystal x axis; 3D: ``phase_facet_normals``
+        as flattened x, y, z triples) and relative energies. A phase without an
+        entry is isotropic. Each grain rotates its phase's facets by its
+        orientation (:mod:`phasefield.model.anisotropy`).
+    facet_sharpness
+        Regularization exponent p of the convex gamma (larger: sharper corners).
+    facet_stabilization
+        S / max_flux_stiffness of a faceted grain: an implicit isotropic
+        diffusion kappa S, cancelled by the same term applied explicitly to the
+        latest iterate, damps the grid-scale noise of FiPy's explicit
+        tangential flux along facets (0 switches it off).
+    nucleation_prefactor_per_m_s
+        J0 of the NVP nucleation rate per length of NH4VO3/NaH2PO4 contact
+        [1/(m s)]. The barrier has no energy of its own: it is that of the
+        lens between the precursors built from the pair energies
+        ``interface_energy_J_m2`` (:mod:`phasefield.model.nucleation`).
+    nucleus_thickness_nm
+        Height a of the 2D lens nucleus in the barrier a Sigma/|dg| [nm].
+    nucleus_seed_scale
+        Planted seed / critical lens (both arc radii). Must exceed the phase-field
+        model's own critical size, which is larger than the sharp-interface lens
+        for unequal pair energies, with facets and on small particles
+        (:mod:`phasefield.model.nucleation`); 4 makes seeds grow from their first step
+        in the small epitaxy test at 710 degC.
+    nucleation_interval_s
+        How often nucleation is sampled [s]; the rate is integrated over each
+        interval and the seeds are planted at its end.
+    seed
+        Seed of the random generator (nucleation sampling).
+    constant_measure_phase
+        Grains of this phase keep their initial area (3D: volume) through a
+        Lagrange multiplier (:mod:`phasefield.model.constraints`); "" for none.
+    dt_initial_s, dt_max_s
+        First and largest time step [s].
+    time_tolerance
+        Relative local error allowed per step: the step-doubling estimate of
+        the error of every grain's area (3D: volume) over the largest area
+        change of the step (:mod:`phasefield.numerics.stepping`). The default 0.1 keeps the
+        measured observables within 3 % of their dt -> 0 limit (README "Accuracy").
+    max_field_change
+        Safety cap: largest change of any order parameter or of c accepted in one step.
+    sweeps
+        Most sweeps per step (each re-linearizes the coefficients about the
+        latest iterate and solves the order parameters and c, Anderson-mixed);
+        the sweeps stop when converged, and a step that needs more is retried
+        smaller (:meth:`phasefield.numerics.stepping.Simulation.try_step`). 1: one
+        linearized solve per step, no convergence check.
+    backend
+        "fast" (FiPy-built discretization, numpy-refreshed, scipy CG) or
+        "fipy" (plain FiPy terms and solver).
+    solver_tolerance
+        Relative residual of the linear solves, ||r|| <= tol ||b|| (FiPy's
+        "RHS" criterion). The right-hand side carries eta / dt, so the solve
+        error is ~tol per cell whatever the step: at 1e-8 it was 1-2 % of a
+        grain's area change per step at dt = 1e-3 s (epitaxy, grid 64, before
+        T_c), a noise floor under the time-error estimate that drove dt toward
+        zero. 1e-11 costs ~5 % more per step.
+    """
+
+    domain_nm: tuple[float, ...] = (64.0, 64.0)
+    grid: int = 128
+    interface_width_nm: float = 2.0
+
+    start_temperature_C: float = 650.0
+    ramp_K_per_s: float = 20.0
+    hold_temperature_C: float = 710.0
+    duration_s: float = 20.0
+    output_interval_s: float = 0.5
+
+    critical_temperature_K: float = 973.15
+    reaction_entropy_J_m3K: float = 5e6
+    crystallization_temperature_K: float = 873.15
+    crystallization_entropy_J_m3K: float = 1e6
+    chemical_stiffness_J_m3: float = 5e8
+
+    interface_energy_J_m2: Mapping[str, float] = field(default_factory=lambda: frozen_map(_DEFAULT_ENERGIES))
+    default_interface_energy_J_m2: float = 0.4
+    interface_mobility_m4_Js: Mapping[str, float] = field(default_factory=lambda: frozen_map(_DEFAULT_MOBILITIES))
+    default_interface_mobility_m4_Js: float = 2e-17
+    mobility_activation_J_mol: float = 2.0e5
+    reference_temperature_K: float = 973.15
+
+    diffusivity_m2_s: Mapping[str, float] = field(default_factory=lambda: frozen_map(_DEFAULT_DIFFUSIVITIES))
+    boundary_diffusivity_m2_s: float = 2e-16
+    surface_diffusivity_m2_s: float = 0.0
+    diffusion_activation_J_mol: float = 2.0e5
+
+    v_site_overlap: float = 1.0
+
+    phase_facet_angles_deg: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}))
+    phase_facet_normals: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}))
+    phase_facet_energies: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}))
+    facet_sharpness: float = 30.0
+    facet_stabilization: float = 0.25
+
+    nucleation_prefactor_per_m_s: float = 5.6e14
+    nucleus_thickness_nm: float = 0.5
+    nucleus_seed_scale: float = 4.0
+    nucleation_interval_s: float = 0.1
+    seed: int = 0
+
+    constant_measure_phase: str = ""
+
+    dt_initial_s: float = 1e-3
+    dt_max_s: float = 0.05
+    time_tolerance: float = 0.1
+    max_field_change: float = 0.1
+    sweeps: int = 12
+    backend: str = "fast"
+    solver_tolerance: float = 1e-11
+
+    dimensions: ClassVar[tuple[int, ...]] = (2, 3)
+    """Numbers of entries of ``domain_nm`` (2D, 3D) the model (or a scenario) runs."""
+    derived_from: ClassVar[Mapping[str, str]] = frozen_map({})
+    """Fields a subclass computes (``init=False``) -> what to set instead (setting them is refused)."""
+
+    def __post_init__(self) -> None:
+        # Canonical values of the declared types (read-only mappings, float tuples), so that
+        # equal parameters compare equal and every check below can trust the types.
+        hints = typing.get_type_hints(type(self))
+        for f in fields(self):
+            object.__setattr__(self, f.name, canonical_value(f.name, hints[f.name], getattr(self, f.name)))
+        self._derive()
+        _validate(self)
+
+    def _derive(self) -> None:
+        """Hook: set fields computed from others (after type checks, before validation)."""
+
+    def order_parameter_fields(self) -> int:
+        """Cell fields of one run: order-parameter slots (surroundings + grains) and c.
+
+        A scenario that knows its microstructure returns its own count; the base
+        assumes the smallest run (surroundings, one grain, c), so that the memory check
+        refuses only grids no run could hold.
+        """
+        return 3
+
+    def concurrent_runs(self) -> int:
+        """Runs of these parameters held in memory at once (a sweep may run several)."""
+        return 1
+
+    # ---- derived quantities in physical units -------------------------------------------
+    @property
+    def dim(self) -> int:
+        return len(self.domain_nm)
+
+    @property
+    def dx_nm(self) -> float:
+        """Grid spacing [nm]."""
+        return self.domain_nm[0] / self.grid
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Cells along (x, y (, z))."""
+        return tuple(max(1, round(L / self.dx_nm)) for L in self.domain_nm)
+
+    def interface_energy(self, a: str, b: str) -> float:
+        """Interface energy of the phase pair (a, b) [J/m^2]."""
+        return self.interface_energy_J_m2.get(pair_key(a, b), self.default_interface_energy_J_m2)
+
+    def interface_mobility(self, a: str, b: str, temperature_K: float) -> float:
+        """Arrhenius interface mobility of the pair (a, b) at T [m^4/(J s)]."""
+        mu = self.interface_mobility_m4_Js.get(pair_key(a, b), self.default_interface_mobility_m4_Js)
+        if pair_key(a, b) == "NH4VO3/NVP":
+            mu *= self.v_site_overlap
+        return mu * _arrhenius(self.mobility_activation_J_mol, temperature_K, self.reference_temperature_K)
+
+    def facets(self, phase: str):
+        """The :class:`phasefield.model.anisotropy.FacetSet` of a phase, or None (isotropic)."""
+        from .anisotropy import FacetSet
+
+        if phase in self.phase_facet_normals:
+            normals = [self.phase_facet_normals[phase][i : i + self.dim] for i in range(0, len(self.phase_facet_normals[phase]), self.dim)]
+            return FacetSet(normals, self.phase_facet_energies[phase], self.facet_sharpness)
+        if phase in self.phase_facet_angles_deg:
+            return FacetSet.from_angles(self.phase_facet_angles_deg[phase], self.phase_facet_energies[phase], self.facet_sharpness)
+        return None
+
+    def diffusivity(self, phase: str, temperature_K: float) -> float:
+        """Arrhenius bulk diffusivity of c in a phase at T [m^2/s]."""
+        return self.diffusivity_m2_s.get(phase, 0.0) * self.diffusion_factor(temperature_K)
+
+    def diffusion_factor(self, temperature_K: float) -> float:
+        """Arrhenius factor exp(-Q/R (1/T - 1/T_ref)) of every diffusivity."""
+        return _arrhenius(self.diffusion_activation_J_mol, temperature_K, self.reference_temperature_K)
+
+    def temperature_K(self, time_s: float) -> float:
+        """Temperature of the heating program at a time [K]."""
+        start, hold = self.start_temperature_C, self.hold_temperature_C
+        if self.ramp_K_per_s == 0.0 or start == hold:
+            return hold + ZERO_CELSIUS
+        t_ramp = abs(hold - start) / self.ramp_K_per_s
+        frac = min(time_s / t_ramp, 1.0)
+        return start + frac * (hold - start) + ZERO_CELSIUS
+
+    def nvp_driving_force_J_m3(self, temperature_K: float) -> float:
+        """dG_NVP(T) = dS (T_c - T) [J/m^3]; negative (favourable) above T_c."""
+        return REGISTRY[REGISTRY.nucleation.product].chemical_energy(self, temperature_K)
+
+    # ---- serialisation ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict of every field."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, Mapping):
+                v = dict(v)
+            elif isinstance(v, tuple):
+                v = list(v)
+            out[f.name] = v
+        return out
+
+    def __reduce__(self):
+        # Read-only mappings do not pickle; rebuild (and re-validate) from plain values.
+        return (_rebuild, (type(self), _init_values(self.to_dict(), type(self))))
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]):
+        """Build from a dict such as :meth:`to_dict` gives: every value replaces the default whole.
+
+        Derived fields (computed by the class from others) may be present if they equal
+        what the class computes, so that ``from_dict(p.to_dict()) == p``.
+
+        Raises
+        ------
+        ParameterError
+            An unknown key, a value of the wrong type or refused by validation, or a
+            derived field that differs from what the class computes.
+        """
+        _require_known(cls, data)
+        init = _init_values(data, cls)
+        params = cls(**init)
+        hints = typing.get_type_hints(cls)
+        for name in sorted(set(data) - set(init)):
+            derived = getattr(params, name)
+            require(canonical_value(name, hints[name], data[name]) == derived, name, data[name], f"{show(derived)} ({derived_note(cls, name)})")
+        return params
+
+    @classmethod
+    def from_toml(cls, path):
+        """Read parameters from a TOML file (top-level keys are field names).
+
+        A table of a mapping parameter changes only the entries it lists, as
+        ``--set key.A/B=value`` does; the other entries keep the class defaults.
+
+        Raises
+        ------
+        ParameterError
+            Naming the file for an unreadable file or bad TOML, else as :func:`apply_values`.
+        """
+        import tomllib
+
+        try:
+            with open(path, "rb") as fh:
+                table = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise ParameterError(f"--params file {os.fspath(path)} is not readable TOML: {one_line(err)}") from None
+        try:
+            return apply_values(cls(), table)
+        except ParameterError as err:
+            raise ParameterError(f"--params file {os.fspath(path)}: {err}") from None
+
+
+def _rebuild(cls, data):
+    return cls(**data)
+
+
+def _init_values(data: Mapping[str, Any], cls: type) -> dict[str, Any]:
+    """The entries of ``data`` the constructor takes (derived fields are recomputed)."""
+    init = {f.name for f in fields(cls) if f.init}
+    return {k: v for k, v in data.items() if k in init}
+
+
+def _require_known(cls: type, data: Mapping[str, Any]) -> None:
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(str(k) for k in set(data) - known)
+    if unknown:
+        raise ParameterError(f"parameter(s) {', '.join(unknown)} unknown to {cls.__name__}; allowed: {', '.join(sorted(known))}")
+
+
+def _arrhenius(q_J_mol: float, T: float, T_ref: float) -> float:
+    return math.exp(-q_J_mol / GAS_CONSTANT * (1.0 / T - 1.0 / T_ref))
+
+
+# ---- validation ------------------------------------------------------------------------------
+def _validate_nucleation(p: ModelParameters) -> None:
+    """The nucleation inputs, each with its full allowed range."""
+    checks = (
+        ("nucleation_prefactor_per_m_s", lambda v: v >= 0, "a finite number >= 0 1/(m s) (0: no nucleation)"),
+        ("nucleus_thickness_nm", lambda v: v > 0, "a finite number > 0 nm"),
+        ("nucleus_seed_scale", lambda v: v > 1, "a finite number > 1 (the seed must be larger than the critical nucleus)"),
+        ("nucleation_interval_s", lambda v: v > 0, "a finite number > 0 s"),
+    )
+    for name, ok, allowed in checks:
+        require(ok(getattr(p, name)), name, getattr(p, name), allowed)
+
+
+MAX_GRID = 10**7
+"""Largest ``grid`` looked at further (beyond any machine's memory; keeps dx a float)."""
+
+
+def _validate_grid(p: ModelParameters) -> None:
+    """Box, resolution and interface width (in this order: each check needs the previous)."""
+    allowed_dims = " or ".join(str(d) for d in p.dimensions)
+    axes = "x, y[, z]" if 3 in p.dimensions else "x, y"
+    require(len(p.domain_nm) in p.dimensions, "domain_nm", p.domain_nm, f"{allowed_dims} lengths in nm ({axes}) for {type(p).__name__}")
+    require(all(L > 0 for L in p.domain_nm), "domain_nm", p.domain_nm, "positive lengths in nm")
+    require(8 <= p.grid <= MAX_GRID, "grid", p.grid, f"an integer in [8, {MAX_GRID}] (cells along x)")
+    require(p.dx_nm > 0, "domain_nm", p.domain_nm, f"domain_nm[0] / grid = {p.dx_nm} nm > 0 (a representable cell size)")
+    require(all(L / p.dx_nm <= MAX_GRID for L in p.domain_nm), "domain_nm", p.domain_nm, f"at most {MAX_GRID} cells of dx = domain_nm[0] / grid along every side")
+    cells = p.interface_width_nm / p.dx_nm
+    require(
+        cells >= 2.0,
+        "interface_width_nm",
+        p.interface_width_nm,
+        f">= 2 grid cells = {2 * p.dx_nm:.3g} nm at grid {p.grid} over domain_nm[0] = {p.domain_nm[0]} nm (raise grid or the width, or shrink domain_nm)",
+    )
+    _validate_memory(p)
+
+
+def grid_memory_bytes(p: ModelParameters) -> int:
+    """Estimated peak memory of the runs of ``p`` [bytes]: cells x fields x 8 bytes x
+    :data:`SOLVER_MEMORY_FACTOR` of the dimension x concurrent runs."""
+    cells = math.prod(p.shape)
+    return math.ceil(cells * p.order_parameter_fields() * 8 * SOLVER_MEMORY_FACTOR[p.dim]) * p.concurrent_runs()
+
+
+def available_memory_bytes() -> int | None:
+    """Memory the machine can give a new run now [bytes] (MemAvailable), None if unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _validate_memory(p: ModelParameters) -> None:
+    need, free = grid_memory_bytes(p), available_memory_bytes()
+    if free is None or need <= free:
+        return
+    runs = p.concurrent_runs()
+    shape = "x".join(str(n) for n in p.shape)
+    sweep = f" x {runs} concurrent runs (workers)" if runs > 1 else ""
+    raise ParameterError(
+        f"grid = {p.grid} is not allowed: {shape} cells over domain_nm = {show(p.domain_nm)} x {p.order_parameter_fields()} fields{sweep} "
+        f"need ~{need / 2**30:.3g} GiB, {free / 2**30:.3g} GiB available; allowed: a coarser grid or a smaller domain_nm"
+    )
+
+
+def _validate_temperatures(p: ModelParameters) -> None:
+    for name in ("start_temperature_C", "hold_temperature_C"):
+        require(getattr(p, name) > -ZERO_CELSIUS, name, getattr(p, name), "> -273.15 degC (above absolute zero)")
+    for name in ("critical_temperature_K", "crystallization_temperature_K"):
+        require(getattr(p, name) > 0, name, getattr(p, name), "> 0 K")
+    require(
+        p.reference_temperature_K >= MIN_REFERENCE_TEMPERATURE_K,
+        "reference_temperature_K",
+        p.reference_temperature_K,
+        f">= {MIN_REFERENCE_TEMPERATURE_K} K (the rates are those of a solid at processing temperatures; a lower reference overflows their Arrhenius extrapolation)",
+    )
+    for name in ("mobility_activation_J_mol", "diffusion_activation_J_mol"):
+        require(0 <= getattr(p, name) <= MAX_ACTIVATION_J_MOL, name, getattr(p, name), f"in [0, {MAX_ACTIVATION_J_MOL:g}] J/mol (10 eV per atom: above any solid-state migration barrier)")
+    require(p.ramp_K_per_s >= 0, "ramp_K_per_s", p.ramp_K_per_s, ">= 0 K/s (0 = start at the hold temperature)")
+
+
+def _validate_facets(p: ModelParameters) -> None:
+    require(p.facet_sharpness >= 2, "facet_sharpness", p.facet_sharpness, ">= 2")
+    require(p.facet_stabilization >= 0, "facet_stabilization", p.facet_stabilization, ">= 0")
+    for name in ("phase_facet_angles_deg", "phase_facet_normals"):
+        for phase in getattr(p, name):
+            require(phase in p.phase_facet_energies, f"phase_facet_energies[{phase}]", None, f"relative energies for the facets of {name}[{phase}]")
+    for phase in p.phase_facet_energies:
+        require(phase in p.phase_facet_angles_deg or phase in p.phase_facet_normals, f"phase_facet_angles_deg[{phase}]", None, f"facet normals for phase_facet_energies[{phase}]")
+        try:
+            p.facets(phase)
+        except ValueError as err:
+            names = "phase_facet_angles_deg / phase_facet_normals / phase_facet_energies / facet_sharpness"
+            raise ParameterError(f"facets of {phase} ({names}) are not allowed: {one_line(err)}") from None
+
+
+def _validate(p: ModelParameters) -> None:
+    _validate_nucleation(p)
+    _validate_grid(p)
+    _validate_temperatures(p)
+    require(p.duration_s > 0, "duration_s", p.duration_s, "> 0 s")
+    require(0 < p.output_interval_s <= p.duration_s, "output_interval_s", p.output_interval_s, f"in (0, duration_s = {p.duration_s}] s")
+    require(p.reaction_entropy_J_m3K > 0, "reaction_entropy_J_m3K", p.reaction_entropy_J_m3K, "> 0 J/(m^3 K)")
+    require(p.crystallization_entropy_J_m3K >= 0, "crystallization_entropy_J_m3K", p.crystallization_entropy_J_m3K, ">= 0")
+    require(p.chemical_stiffness_J_m3 > 0, "chemical_stiffness_J_m3", p.chemical_stiffness_J_m3, "> 0 J/m^3")
+    _check_pairs("interface_energy_J_m2", p.interface_energy_J_m2, lambda v: v > 0, "> 0 J/m^2")
+    require(p.default_interface_energy_J_m2 > 0, "default_interface_energy_J_m2", p.default_interface_energy_J_m2, "> 0 J/m^2")
+    _check_pairs("interface_mobility_m4_Js", p.interface_mobility_m4_Js, lambda v: v > 0, "> 0 m^4/(J s) (a boundary must be able to move)")
+    require(p.default_interface_mobility_m4_Js > 0, "default_interface_mobility_m4_Js", p.default_interface_mobility_m4_Js, "> 0")
+    _check_pairs("diffusivity_m2_s", p.diffusivity_m2_s, lambda v: v >= 0, ">= 0 m^2/s")
+    condensed = REGISTRY.condensed
+    require(
+        any(p.diffusivity_m2_s.get(ph, 0.0) > 0 for ph in condensed) or p.boundary_diffusivity_m2_s > 0,
+        "diffusivity_m2_s",
+        p.diffusivity_m2_s,
+        "at least one condensed phase (or boundary_diffusivity_m2_s) with D > 0",
+    )
+    for name in ("boundary_diffusivity_m2_s", "surface_diffusivity_m2_s"):
+        require(getattr(p, name) >= 0, name, getattr(p, name), ">= 0 m^2/s")
+    require(0 < p.v_site_overlap <= 1, "v_site_overlap", p.v_site_overlap, "in (0, 1]")
+    _validate_facets(p)
+    require(p.seed >= 0, "seed", p.seed, "an integer >= 0")
+    require(0 < p.dt_initial_s <= p.dt_max_s, "dt_initial_s", p.dt_initial_s, f"in (0, dt_max_s = {p.dt_max_s}] s")
+    require(0 < p.time_tolerance <= 0.5, "time_tolerance", p.time_tolerance, "in (0, 0.5] (relative local error per step)")
+    require(0 < p.max_field_change <= 0.5, "max_field_change", p.max_field_change, "in (0, 0.5]")
+    require(p.constant_measure_phase in ("", *PHASES), "constant_measure_phase", p.constant_measure_phase, f"'' or one of {', '.join(PHASES)}")
+    require(1 <= p.sweeps <= 50, "sweeps", p.sweeps, "an integer in [1, 50]")
+    require(p.backend in BACKEND_NAMES, "backend", p.backend, " or ".join(map(repr, BACKEND_NAMES)))
+    require(0 < p.solver_tolerance < 1e-2, "solver_tolerance", p.solver_tolerance, "in (0, 1e-2)")
+
+
+def _check_pairs(name: str, mapping: Mapping[str, float], ok, allowed: str) -> None:
+    for key, v in mapping.items():
+        require(ok(v), f"{name}[{key}]", v, allowed)
+
+

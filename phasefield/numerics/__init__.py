@@ -1,0 +1,1 @@
+"""The discretization: solver units, mesh geometry, per-step coefficients, the two backends, stepping."""

@@ -1,0 +1,352 @@
+"""Classical nucleation of NVP at NH4VO3/NaH2PO4 contacts: one lens nucleus, its
+place in the phase-field model, conservation of c, full slots, onset statistics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+
+import numpy as np
+import pytest
+from scipy import optimize, stats
+
+from phasefield import Grain, HalfSpace, Microstructure, ModelParameters, Simulation
+from phasefield.model import free_energy as fe
+from phasefield.model import nucleation
+from phasefield.model.grains import build_fields, grain_phase_indices
+from phasefield.model.parameters import BOLTZMANN
+from phasefield.model.phases import PHASES
+from tests.conftest import isothermal, small_epitaxy
+
+_NVP = PHASES.index("NVP")
+
+
+# ---- the nucleus ------------------------------------------------------------------------------
+def _lens_energy_per_sqrt_area(phi, s_a, s_s, s_as):
+    """Interface energy of a lens of unit area with arc half-angles phi = (phi_A, phi_S):
+    the two arcs minus the NH4VO3/NaH2PO4 boundary they replace (no Young's law assumed)."""
+    phi_a, phi_s = phi
+    area_per_chord2 = sum((p - math.sin(p) * math.cos(p)) / math.sin(p) ** 2 for p in phi)
+    half_chord = 1.0 / math.sqrt(area_per_chord2)
+    return 2.0 * half_chord * (s_a * phi_a / math.sin(phi_a) + s_s * phi_s / math.sin(phi_s) - s_as)
+
+
+def _barrier_by_minimisation(p, T):
+    """Delta G* = a Gamma^2 / (4 |dg|) with Gamma = min over shapes of the energy per sqrt(area):
+    Delta G(A) = Gamma sqrt(A) - |dg| A has its maximum there (Wulff-type argument)."""
+    s = (p.interface_energy("NH4VO3", "NVP"), p.interface_energy("NaH2PO4", "NVP"), p.interface_energy("NH4VO3", "NaH2PO4"))
+    best = optimize.minimize(_lens_energy_per_sqrt_area, x0=(1.0, 1.0), args=s, bounds=[(1e-3, math.pi - 1e-3)] * 2, method="L-BFGS-B", options={"ftol": 1e-15, "gtol": 1e-12})
+    dg = abs(p.nvp_driving_force_J_m3(T))
+    return p.nucleus_thickness_nm * 1e-9 * best.fun**2 / (4.0 * dg), best.x
+
+
+@pytest.mark.parametrize(
+    "energies",
+    [
+        {},  # defaults: 0.2, 0.3, 0.4
+        {"NH4VO3/NVP": 0.3, "NaH2PO4/NVP": 0.3, "NH4VO3/NaH2PO4": 0.3},
+        {"NH4VO3/NVP": 0.25, "NaH2PO4/NVP": 0.5, "NH4VO3/NaH2PO4": 0.35},
+    ],
+)
+def test_barrier_and_shape_equal_an_independent_minimisation_of_the_lens_energy(energies):
+    p = ModelParameters(interface_energy_J_m2={**ModelParameters().interface_energy_J_m2, **energies})
+    T = p.critical_temperature_K + 8.0
+    barrier, angles = _barrier_by_minimisation(p, T)
+    assert nucleation.barrier_J(p, T) == pytest.approx(barrier, rel=1e-6)
+    np.testing.assert_allclose(nucleation.contact_angles(p), angles, atol=1e-4)
+
+
+def test_without_a_contact_energy_the_lens_is_the_free_disc():
+    """sigma_AS -> 0 with sigma_A = sigma_S = sigma: the textbook 2D disc, Delta G* = pi a sigma^2 / |dg|, r* = sigma/|dg|."""
+    p = ModelParameters(interface_energy_J_m2={"NH4VO3/NVP": 0.3, "NaH2PO4/NVP": 0.3, "NH4VO3/NaH2PO4": 1e-9})
+    T = p.critical_temperature_K + 10.0
+    dg = p.reaction_entropy_J_m3K * 10.0
+    assert nucleation.barrier_J(p, T) == pytest.approx(math.pi * 0.5e-9 * 0.3**2 / dg, rel=1e-6)
+    assert nucleation.critical_radius_nm(p, T) == pytest.approx(0.3 / dg * 1e9, rel=1e-6)
+
+
+def test_rate_is_zero_at_and_below_tc_and_rises_steeply_above():
+    p = ModelParameters()
+    Tc = p.critical_temperature_K
+    assert nucleation.rate_per_m_s(p, Tc - 20.0) == 0.0
+    assert nucleation.rate_per_m_s(p, Tc) == 0.0
+    assert nucleation.critical_nucleus(p, Tc) is None and nucleation.critical_radius_nm(p, Tc) == math.inf
+    rates = nucleation.rate_per_m_s(p, Tc + np.array([2.0, 5.0, 8.0, 10.0]))
+    assert np.all(np.diff(rates) > 0)
+    # J0 exp(-a Sigma / (|dg| k T)) at 710 degC, Sigma from the contact angles (numbers in the README)
+    T = Tc + 10.0
+    sigma = 0.2**2 * (math.acos(0.6875) - math.sin(math.acos(0.6875)) * 0.6875) + 0.3**2 * (math.acos(0.875) - math.sin(math.acos(0.875)) * 0.875)
+    expected = p.nucleation_prefactor_per_m_s * math.exp(-0.5e-9 * sigma / (5e7 * BOLTZMANN * T))
+    assert rates[-1] == pytest.approx(expected, rel=1e-9)
+
+
+# ---- the nucleus in the phase-field model --------------------------------------------------------
+def _flat_contact(temperature_C, **changes):
+    """NH4VO3 (x < 24 nm) | NaH2PO4 (x > 24 nm) across a 48 x 32 nm box, one empty NVP slot."""
+    base = dict(grid=96, domain_nm=(48.0, 32.0), nucleation_prefactor_per_m_s=0.0, duration_s=10.0)
+    base.update(changes)
+    p = isothermal(temperature_C, **base)
+    micro = Microstructure(grains=(Grain("NH4VO3"), Grain("NaH2PO4")), shapes=(HalfSpace(1e3, axis=0), HalfSpace(24.0, axis=0, below=False)), empty_slots=("NVP",))
+    return p, Simulation(p, micro)
+
+
+def _nvp_area(sim, state):
+    return float(fe.phase_fractions(state.eta, sim.grain_phase, len(PHASES))[_NVP].sum() * sim.cell_measure)
+
+
+def _areas_after_planting(sim, state, lens, cell, times_s):
+    slot = int(np.flatnonzero(sim.grain_phase == _NVP)[0])
+    sim.plant_nucleus(state, slot, cell, lens)
+    areas = [_nvp_area(sim, state)]
+    state = sim.advance(state, state.time + state.dt)  # the first step
+    areas.append(_nvp_area(sim, state))
+    for t in times_s:
+        state = sim.advance(state, t / sim.units.time_s)
+        areas.append(_nvp_area(sim, state))
+    return np.array(areas)
+
+
+def _centre_cell(sim):
+    x, y = sim.grid.coords_nm
+    return int(np.argmin((x - 24.0) ** 2 + (y - 16.0) ** 2))
+
+
+@pytest.mark.parametrize("scale, grows", [(0.8, False), (1.25, True)])
+def test_the_critical_lens_is_critical_in_the_phase_field_model_for_equal_pair_energies(scale, grows):
+    """PFHub 8(a)-style: below the critical lens the seed shrinks, above it grows from the
+    first step. Tolerance for the diffuse interface (l = 2 nm, R = 7.5 nm at 708 degC): 25 %
+    in size (measured rates of area change: -3.3 and +3.3 nm^2/s at 0.8 and 1.25)."""
+    energies = {"NH4VO3/NVP": 0.3, "NaH2PO4/NVP": 0.3, "NH4VO3/NaH2PO4": 0.3}
+    p, sim = _flat_contact(708.0, interface_energy_J_m2=energies)
+    lens = nucleation.critical_nucleus(p, 708.0 + 273.15).scaled(scale)
+    areas = _areas_after_planting(sim, sim.initial_state(), lens, _centre_cell(sim), (0.3, 1.0))
+    assert np.all(np.diff(areas) > 0) if grows else np.all(np.diff(areas) < 0), areas
+
+
+@pytest.mark.xfail(strict=True, reason="with the default pair energies (0.2, 0.3, 0.4) the phase-field critical lens is ~1.3-1.4 x "
+                   "the Neumann lens (1.25 x shrinks by 1 nm^2 in 1 s, 1.5 x grows; ~1.9 x before the interpolation derivatives "
+                   "were in the equations): a thin lens (~2 nm thick at 705 degC) against l = 2 nm, and NVP's cheaper pairs")
+def test_the_critical_lens_is_critical_in_the_phase_field_model_for_the_default_pair_energies():
+    p, sim = _flat_contact(705.0, chemical_stiffness_J_m3=1e6)  # without depletion of c
+    lens = nucleation.critical_nucleus(p, 705.0 + 273.15).scaled(1.25)
+    areas = _areas_after_planting(sim, sim.initial_state(), lens, _centre_cell(sim), (0.3, 1.0))
+    assert np.all(np.diff(areas) > 0), areas
+
+
+@pytest.fixture(scope="module")
+def epitaxy_sim():
+    p = small_epitaxy(nucleation_prefactor_per_m_s=0.0)
+    from scenarios.epitaxy import microstructure
+
+    return p, Simulation(p, microstructure(p))
+
+
+def test_the_planted_seed_grows_from_its_first_step_in_the_small_epitaxy(epitaxy_sim):
+    """The seed nucleation plants at 710 degC (default facets and chemistry) is supercritical."""
+    p, sim = epitaxy_sim
+    state = sim.initial_state()
+    h = fe.phase_fractions(state.eta, sim.grain_phase, len(PHASES))
+    lens = nucleation.seed_nucleus(p, 710.0 + 273.15)
+    areas = _areas_after_planting(sim, state, lens, int(np.argmax(nucleation.contact_weight(h))), (0.1, 0.5))
+    assert np.all(np.diff(areas) >= 0) and areas[-1] > areas[0], areas
+
+
+# ---- composition ------------------------------------------------------------------------------
+def test_planting_sets_c_to_three_fifths_in_the_seed_and_conserves_its_integral(epitaxy_sim):
+    p, sim = epitaxy_sim
+    state = sim.initial_state()
+    c0 = state.c.copy()
+    h = fe.phase_fractions(state.eta, sim.grain_phase, len(PHASES))
+    cell = int(np.argmax(nucleation.contact_weight(h)))
+    sim.plant_nucleus(state, int(np.flatnonzero(sim.grain_phase == _NVP)[0]), cell, nucleation.seed_nucleus(p, 983.15))
+    assert abs(state.c.sum() / c0.sum() - 1.0) < 1e-12
+    h = fe.phase_fractions(state.eta, sim.grain_phase, len(PHASES))
+    core = h[_NVP] > 0.99  # c = c_hat there, within 0.01 of 3/5
+    assert core.sum() > 10 and np.abs(state.c[core] - 0.6).max() < 0.01
+    assert state.c.min() >= 0.0 and state.c.max() <= 1.0
+    # the NaH2PO4 units came from the precursor next to the seed, not from far away
+    changed = np.abs(state.c - c0) > 1e-6
+    distance = np.sqrt(((sim.grid.coords_nm - sim.grid.coords_nm[:, [cell]]) ** 2).sum(axis=0))
+    lens = nucleation.seed_nucleus(p, 983.15)
+    assert distance[changed].max() < lens.radius_S_nm + lens.half_chord_nm + 4 * p.interface_width_nm
+
+
+def test_nvp_area_does_not_fall_after_nucleation_in_a_small_epitaxy_run():
+    from scenarios.epitaxy import run
+
+    ds = run(small_epitaxy(duration_s=2.0, output_interval_s=0.25))
+    nvp = ds.phase_area.sel(phase="NVP").values
+    assert ds.attrs["n_nuclei"] >= 1 and nvp[-1] > 0
+    assert np.all(np.diff(nvp[np.argmax(nvp > 0) :]) >= 0), nvp
+    assert np.abs(ds.c_total.values / ds.c_total.values[0] - 1).max() < 1e-8
+
+
+# ---- full slots ---------------------------------------------------------------------------------
+def test_nuclei_beyond_the_slots_are_refused_logged_and_counted(caplog, tmp_nc):
+    from phasefield.io.output import resume_state
+    from scenarios.epitaxy import run
+
+    p = small_epitaxy(nvp_slots=1, nucleation_prefactor_per_m_s=5e16, duration_s=0.5, output_interval_s=0.25)
+    with caplog.at_level(logging.WARNING, logger="phasefield.numerics.stepping"):
+        ds = run(p, tmp_nc)
+    refused = int(ds.attrs["n_refused_nuclei"])
+    assert ds.attrs["n_nuclei"] == 1 and refused > 0
+    assert sum("refused" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING) == refused
+    assert resume_state(tmp_nc)["refused"] == refused  # carried across a resume
+
+
+def test_a_slot_whose_grain_vanished_takes_the_next_nucleus():
+    from scenarios.epitaxy import microstructure
+
+    p = small_epitaxy(nvp_slots=1, nucleation_prefactor_per_m_s=5e16)
+    sim = Simulation(p, microstructure(p))
+    state = sim.initial_state()
+    slot = int(np.flatnonzero(sim.grain_phase == _NVP)[0])
+    state.active[slot] = True
+    state.eta[slot] = 0.5 * nucleation.VANISHED  # the tail of a grain that shrank away
+    state.time = p.nucleation_interval_s / sim.units.time_s
+    planted = sim.nucleate(state, np.random.default_rng(0))
+    assert len(planted) == 1 and planted[0].slot == slot and state.refused > 0
+    assert state.eta[slot].max() > 0.9
+
+
+# ---- sampling -----------------------------------------------------------------------------------
+def _straight_contact(height_nm: float = 16.0):
+    """h of a flat NH4VO3 | NaH2PO4 interface across a box (profile of the model)."""
+    p = isothermal(grid=64, domain_nm=(32.0, height_nm))
+    micro = Microstructure(grains=(Grain("NH4VO3"), Grain("NaH2PO4")), shapes=(HalfSpace(1e3, axis=0), HalfSpace(16.0, axis=0, below=False)))
+    sim = Simulation(p, micro)
+    eta = sim.initial_state().eta
+    return p, sim, fe.phase_fractions(eta, sim.grain_phase, len(PHASES))
+
+
+def test_contact_length_of_a_straight_contact_is_its_length():
+    p, sim, h = _straight_contact(16.0)
+    length = nucleation.contact_length_nm(h, p.dx_nm**2, p.interface_width_nm)
+    # the profile integral k is computed on a fine 1D grid; the 2D sum at l = 4 dx differs by a few 1e-3
+    assert length == pytest.approx(16.0, rel=0.01)
+
+
+def test_poisson_sampling_has_the_classical_mean_and_is_reproducible_from_the_seed():
+    p, sim, h = _straight_contact(16.0)
+    p = isothermal(715.0, grid=64, domain_nm=(32.0, 16.0))
+    interval = 0.05
+    mean = nucleation.rate_per_m_s(p, 988.15) * 16e-9 * interval
+    draws = [nucleation.sample_nuclei(np.random.default_rng(s), p, h, p.dx_nm**2, 1.0, 1.0 + interval)[0].size for s in range(400)]
+    # Poisson: the mean of 400 draws has standard error sqrt(mean / 400); allow 4 of them
+    assert np.mean(draws) == pytest.approx(mean, rel=0.01, abs=4 * np.sqrt(mean / 400))
+    a = nucleation.sample_nuclei(np.random.default_rng(5), p, h, p.dx_nm**2, 1.0, 1.0 + interval)
+    b = nucleation.sample_nuclei(np.random.default_rng(5), p, h, p.dx_nm**2, 1.0, 1.0 + interval)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert np.all((a[1] >= 1.0) & (a[1] <= 1.0 + interval))
+    # nuclei land only where both precursors are present, centred on the contact (x = 16 nm)
+    cells = np.concatenate([nucleation.sample_nuclei(np.random.default_rng(s), p, h, p.dx_nm**2, 1.0, 1.0 + interval)[0] for s in range(50)])
+    assert np.all(nucleation.contact_weight(h)[cells] > 0.0)
+    assert sim.grid.coords_nm[0, cells].mean() == pytest.approx(16.0, abs=0.1)
+
+
+def _epitaxy_contact(p):
+    """Phase fractions of the epitaxy microstructure, without building a solver."""
+    from scenarios.epitaxy import microstructure
+
+    micro = microstructure(p)
+    nx, ny = p.shape
+    X, Y = np.meshgrid((np.arange(nx) + 0.5) * p.dx_nm, (np.arange(ny) + 0.5) * p.dx_nm)
+    eta, _ = build_fields(micro, np.stack([X.ravel(), Y.ravel()]), p.interface_width_nm)
+    return fe.phase_fractions(eta, grain_phase_indices(micro.all_grains()), len(PHASES))
+
+
+def _onsets(p, h, seeds):
+    """First formation time and its planting time (end of the interval) per seed, sampled as a
+    run does: sample_nuclei on [(k-1) dt, k dt], k = 1, 2, ... (contact held fixed)."""
+    dt = p.nucleation_interval_s
+    formed, planted = [], []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        for k in range(1, int(round(p.duration_s / dt)) + 1):
+            cells, times = nucleation.sample_nuclei(rng, p, h, p.dx_nm**2, (k - 1) * dt, k * dt)
+            if cells.size:
+                formed.append(times[0])
+                planted.append(k * dt)
+                break
+        else:
+            formed.append(np.inf)
+            planted.append(np.inf)
+    return np.array(formed), np.array(planted)
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        {},  # the epitaxy heating: 560 -> 710 degC at 20 K/s
+        dict(start_temperature_C=700.0, hold_temperature_C=720.0, ramp_K_per_s=2.0, duration_s=12.0),  # onsets during the ramp
+    ],
+)
+def test_onset_times_follow_the_poisson_law_of_the_rate_integral(program):
+    """Kolmogorov-Smirnov of 100 onsets against P(t_on <= t) = 1 - exp(-l int_0^t J(T(s)) ds),
+    alpha = 0.01 (a correct sampler fails this for 1 % of seed sets; the seeds are fixed)."""
+    from scenarios.epitaxy import EpitaxyParameters
+
+    p = EpitaxyParameters(**program)
+    h = _epitaxy_contact(p)
+    length = nucleation.contact_length_nm(h, p.dx_nm**2, p.interface_width_nm)
+    formed, planted = _onsets(p, h, range(100))
+    assert np.isfinite(formed).all()
+    result = stats.kstest(formed, lambda t: nucleation.onset_cdf(p, length, t))
+    assert result.pvalue > 0.01, result
+    # the seed is planted at the end of its interval: a delay in (0, dt], dt/2 on average
+    delay = planted - formed
+    assert np.all((delay >= 0) & (delay <= p.nucleation_interval_s + 1e-12))
+    assert delay.mean() == pytest.approx(0.5 * p.nucleation_interval_s, abs=0.015)
+
+
+def test_the_onset_law_is_computed_independently_of_the_sampler():
+    """onset_cdf against scipy's adaptive quadrature of J(T(s)) on the epitaxy heating program."""
+    from scipy import integrate
+
+    from scenarios.epitaxy import EpitaxyParameters
+
+    p = EpitaxyParameters()
+    t_ramp = (p.hold_temperature_C - p.start_temperature_C) / p.ramp_K_per_s
+    J = lambda s: nucleation.rate_per_m_s(p, p.temperature_K(s))
+    for t in (7.3, 7.5, 8.0, 9.0):
+        integral = integrate.quad(J, 0.0, t, points=[t_ramp] if t > t_ramp else None, limit=200, epsabs=0.0, epsrel=1e-10)[0]
+        expected = 1.0 - math.exp(-10e-9 * integral)
+        assert nucleation.onset_cdf(p, 10.0, t)[0] == pytest.approx(expected, rel=1e-3, abs=1e-9)
+
+
+# ---- bad input ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["nucleation_prefactor_per_m_s", "nucleus_thickness_nm", "nucleation_interval_s", "nucleus_seed_scale"])
+@pytest.mark.parametrize("value", [-1.0, math.nan, math.inf])
+def test_bad_nucleation_parameters_are_refused_with_name_value_and_allowed(name, value):
+    with pytest.raises(ValueError, match=rf"^{name} = {value!r} is not allowed; allowed: a finite number"):
+        ModelParameters(**{name: value})
+
+
+def test_the_seed_scale_must_exceed_one():
+    with pytest.raises(ValueError, match=r"nucleus_seed_scale = 0.9 is not allowed; allowed: a finite number > 1"):
+        ModelParameters(nucleus_seed_scale=0.9)
+
+
+@pytest.mark.slow
+def test_onsets_of_real_small_epitaxy_runs_follow_the_poisson_law():
+    """40 seeds of the small epitaxy heated 700 -> 712 degC at 4 K/s: the first formation
+    time of each run (attribute nucleus_formation_times_s) against the Poisson CDF of the
+    initial contact, KS at alpha = 0.01. Here the contact evolves as in a run (it relaxes
+    during the ramp), unlike the fixed contact of the fast test."""
+    from scenarios.epitaxy import microstructure, run
+
+    program = dict(start_temperature_C=700.0, hold_temperature_C=712.0, ramp_K_per_s=4.0, duration_s=4.0, output_interval_s=2.0)
+    p = small_epitaxy(**program)
+    sim = Simulation(p, microstructure(p))
+    h = fe.phase_fractions(sim.initial_state().eta, sim.grain_phase, len(PHASES))
+    length = nucleation.contact_length_nm(h, sim.cell_measure, p.interface_width_nm)
+    onsets = []
+    for seed in range(40):
+        ds = run(small_epitaxy(seed=seed, **program))
+        onsets.append(min(json.loads(ds.attrs["nucleus_formation_times_s"]), default=np.inf))
+    assert np.isfinite(onsets).all()
+    result = stats.kstest(onsets, lambda t: nucleation.onset_cdf(p, length, t))
+    assert result.pvalue > 0.01, (result, np.round(onsets, 3))

@@ -1,0 +1,204 @@
+"""Error-controlled time steps: the step-doubling estimate, the PI controller, and converged defaults.
+
+Fast tests use a shrinking circle (curvature flow, one NH4VO3 grain in another)
+on 48^2 cells; the slow ones check that the default ``time_tolerance`` keeps the
+observables of README "Accuracy" within 3 % of their dt -> 0 limit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, Simulation, run
+from phasefield.numerics.stepping import _grain_measures, acceptance_factor, rejection_factor
+from tests.conftest import isothermal
+
+
+def _circle(grid: int = 48, size_nm: float = 24.0, radius_nm: float = 7.0, **changes):
+    p = isothermal(grid=grid, domain_nm=(size_nm, size_nm), interface_width_nm=2.0, **changes)
+    micro = Microstructure(
+        grains=(Grain("NH4VO3"), Grain("NH4VO3", 30.0)),
+        shapes=(HalfSpace(100.0, axis=0), Disc((0.5 * size_nm, 0.5 * size_nm), radius_nm)),
+    )
+    return p, micro
+
+
+def _substeps(sim: Simulation, state, dt: float, n: int):
+    for _ in range(n):
+        eta, c, _ = sim.try_step(state, dt / n)
+        state = dataclasses.replace(state, eta=eta, c=c, time=state.time + dt / n)
+    return state
+
+
+def test_time_tolerance_refuses_bad_values_with_the_allowed_range():
+    for bad in (0.0, -0.01, 0.6, float("nan")):
+        with pytest.raises(ValueError, match=r"time_tolerance = .* is not allowed; allowed:"):
+            ModelParameters(time_tolerance=bad)
+
+
+def test_pi_controller_factors():
+    assert acceptance_factor(1.0, 1.0) == pytest.approx(0.9)  # at the tolerance: hold, with the safety factor
+    assert acceptance_factor(1e-8, 1.0) == 2.0  # calm: grow, but at most 2x per step
+    assert acceptance_factor(0.5, 0.25) < acceptance_factor(0.5, 1.0)  # a rising error brakes (proportional part)
+    assert rejection_factor(4.0) == pytest.approx(0.45)  # error ~ dt^2: 0.9 / sqrt(4)
+    assert rejection_factor(float("inf")) == 0.2
+
+
+def test_estimate_is_second_order_and_bounds_the_local_error_of_the_kept_step():
+    """Step doubling of a first-order scheme: local error O(dt^2) (O(dt^3) from the sweeps on top).
+
+    For local error C dt^q the estimate (whole - halves) over the true error of
+    the halves is 2^(q-1) - 1: 1 for q = 2, 3 for q = 3. Measured here
+    (dt 0.02 -> 0.01 s): estimate ratio 5.4, estimate / true error 1.9 and 2.4.
+    The step keeps 2 halves - whole, whose error the estimate also bounds.
+    """
+    p, micro = _circle(duration_s=1.0, output_interval_s=1.0)
+    sim = Simulation(p, micro)
+    start = sim.advance(sim.initial_state(), 0.2 / sim.units.time_s)
+    estimates = []
+    for dt_s in (0.02, 0.01):
+        dt = dt_s / sim.units.time_s
+        extrapolated, _, _, error = sim.doubled_step(start, dt)
+        halves = _substeps(sim, start, dt, 2).eta
+        whole = _substeps(sim, start, dt, 1).eta
+        reference = _substeps(sim, start, dt, 64).eta  # its own error: 1/64^(q-1) of the whole step's
+        m, mw, mr, mx = (_grain_measures(e) for e in (halves, whole, reference, extrapolated))
+        estimate, true = np.abs(m - mw).max(), np.abs(m - mr).max()
+        assert 0.7 < estimate / true < 3.5  # [1, 3] by the argument above, widened by 30 % for pre-asymptotics
+        # the kept, extrapolated result: error O(dt^3) if q = 2, 2/3 of the estimate if q = 3 (measured 0.7)
+        assert np.abs(mx - mr).max() < estimate
+        assert error == pytest.approx(estimate / (p.time_tolerance * (np.abs(m - _grain_measures(start.eta)).max() + 1e-2 * dt)))
+        estimates.append(estimate)
+    assert 3.0 < estimates[0] / estimates[1] < 9.0  # 2^q for q in [2, 3], widened by 25 %
+
+
+def _epitaxy_after_nucleation(grid: int = 64):
+    """The epitaxy contact at 710 degC with an NVP nucleus planted (facets, reaction, c)."""
+    from phasefield import nucleation
+    from scenarios.epitaxy import EpitaxyParameters, microstructure
+
+    p = EpitaxyParameters(grid=grid, start_temperature_C=710.0, hold_temperature_C=710.0, ramp_K_per_s=0.0)
+    sim = Simulation(p, microstructure(p))
+    state = sim.advance(sim.initial_state(), 0.3 / sim.units.time_s)
+    x, y = sim.grid.coords_nm
+    contact = np.argmin(np.abs(x - 0.5 * p.domain_nm[0] + 2.0) + np.abs(y - 0.5 * p.domain_nm[1]))
+    slot = sim._free_nvp_slot(state)
+    sim.plant_nucleus(state, slot, int(contact), nucleation.seed_nucleus(p, sim.temperature_K(state.time)))
+    return p, sim, sim.advance(state, state.time + 0.3 / sim.units.time_s)
+
+
+@pytest.mark.parametrize("case", ["circle", pytest.param("epitaxy", marks=pytest.mark.slow)])
+def test_error_estimate_covers_the_iteration_error_of_the_sweeps(case):
+    """The sweeps stop early (residual contraction, 0.2 x time_tolerance); what they leave must be
+    seen by the step-doubling estimate (or stay within that share), or the controller would trust
+    unconverged steps. The
+    kept (extrapolated) step is compared with the same doubled step iterated to 2e-4 of the change:
+    the difference must be below the estimate. Cases: the shrinking circle (fast contraction) and
+    the faceted, reacting epitaxy contact after nucleation, where plain sweeps contract by ~0.85
+    and the residual of the grain measures underestimates the iteration error 5-20x (measured)."""
+    if case == "circle":
+        p, micro = _circle(duration_s=1.0, output_interval_s=1.0)
+        sim = Simulation(p, micro)
+        start = sim.advance(sim.initial_state(), 0.2 / sim.units.time_s)
+    else:
+        p, sim, start = _epitaxy_after_nucleation()
+    # Anderson stalls near 1e-4-1e-3 of the change (solver-level noise), so the reference is 2e-4
+    tight = Simulation(dataclasses.replace(p, time_tolerance=1e-3, sweeps=50), sim.micro)
+    m0 = _grain_measures(start.eta)
+    for dt_s in (0.005, 0.02):
+        dt = dt_s / sim.units.time_s
+        eta, _, _, error = sim.doubled_step(start, dt)
+        reference = _grain_measures(tight.doubled_step(start, dt)[0])
+        m = _grain_measures(eta)
+        estimate = error * p.time_tolerance * (np.abs(m - m0).max() + 1e-2 * dt)
+        share = 0.2 * p.time_tolerance * np.abs(reference - m0).max()  # the sweeps' own target
+        print(f"{case} dt {dt_s}: iteration error {np.abs(m - reference).max():.4f}, estimate {estimate:.4f}, sweeps' share {share:.4f} cells")
+        # seen by the estimate, or within the sweeps' share of the tolerance (the circle at 5 ms:
+        # 7e-4 cells against an estimate of 5e-4 and a share of 2e-2)
+        assert np.abs(m - reference).max() < max(estimate, share)
+
+
+def test_a_step_whose_sweeps_do_not_converge_is_refused():
+    p, micro = _circle(duration_s=1.0, output_interval_s=1.0, sweeps=2, time_tolerance=1e-3)
+    sim = Simulation(p, micro)
+    with pytest.raises(FloatingPointError, match="did not converge"):
+        sim.try_step(sim.initial_state(), 0.05 / sim.units.time_s)
+
+
+def test_step_above_the_tolerance_is_rejected_and_retried_smaller():
+    p, micro = _circle(duration_s=0.2, output_interval_s=0.2, dt_initial_s=0.1, dt_max_s=0.1, time_tolerance=0.001)
+    sim = Simulation(p, micro)
+    state = sim.initial_state()
+    dt = state.dt
+    try:
+        _, _, _, error = sim.doubled_step(state, dt)
+    except FloatingPointError:  # sweeps not converged to 0.2 x 0.1 %: refused as well
+        error = math.inf
+    assert error > 1.0  # a 0.1 s step of a 7 nm grain is above 0.1 % (measured with converged sweeps: error/tol 7)
+    state = sim.advance(state, dt)
+    assert state.n_rejected >= 1
+    assert state.time == dt  # still lands exactly on the target time
+    assert state.error <= 1.0 or state.n_steps > 1  # every accepted unclipped step met the tolerance
+
+
+def test_dt_grows_to_its_cap_while_nothing_moves():
+    """A relaxed flat grain boundary does not move: the estimate is ~0 and dt doubles up to dt_max_s."""
+    p = isothermal(grid=32, domain_nm=(16.0, 2.0), interface_width_nm=2.0, dt_initial_s=1e-3, dt_max_s=0.05, duration_s=1.0, output_interval_s=1.0)
+    micro = Microstructure(grains=(Grain("NH4VO3"), Grain("NH4VO3", 30.0)), shapes=(HalfSpace(100.0, axis=0), HalfSpace(8.0, axis=0, below=False)))
+    sim = Simulation(p, micro)
+    state = sim.advance(sim.initial_state(), 1.0 / sim.units.time_s)
+    assert state.dt == pytest.approx(0.05 / sim.units.time_s)
+    # 1e-3 -> 0.05 s takes log2(50) ~ 6 doublings, then 0.05 s steps: ~25 steps, not the 1000 of dt_initial
+    assert state.n_steps < 40
+    assert state.n_rejected == 0
+
+
+def test_both_backends_take_the_same_controlled_steps():
+    p, micro = _circle(grid=24, size_nm=16.0, radius_nm=5.0, duration_s=0.1, output_interval_s=0.1)
+    runs = [run(dataclasses.replace(p, backend=b, solver_tolerance=1e-11), micro) for b in ("fast", "fipy")]
+    assert runs[0].attrs["n_steps"] == runs[1].attrs["n_steps"]
+    # solver tolerance 1e-11 on each of the ~3 x 2 solves per step, amplified by the explicit
+    # interpolation-derivative terms (at 1e-8 the difference was 2.4e-6: README, Limitations)
+    np.testing.assert_allclose(runs[0].eta.values, runs[1].eta.values, atol=1e-6)
+
+
+# dt -> 0 limits measured with fixed steps (dt_initial_s = dt_max_s, the former stepping) and the
+# Richardson extrapolation of two of them, the scheme being first order in time:
+# curvature flow (below): -48.94 (2.5 ms), -49.03 (1 ms) -> -49.09 nm^2/s;
+# epitaxy at --grid 64: NVP area at 12 s 160.3 (10 ms), 165.9 (2 ms) -> 167.3 nm^2, growth rate over
+# 12-20 s 12.12, 13.32 -> 13.6 nm^2/s (5 ms gives 12.6: 13.8 from 5 and 2 ms; the bracket is the spread).
+CURVATURE_FLOW_LIMIT = -49.09
+EPITAXY_NVP_AREA_12S_LIMIT = 167.3
+EPITAXY_NVP_RATE_LIMIT = 13.6
+
+
+def test_default_tolerance_gives_curvature_flow_within_3_percent_of_the_dt_limit():
+    """Curvature flow with the DEFAULT stepping (2 sweeps, time_tolerance); the former default
+    (fixed cap 0.05 s) gave -37.2 nm^2/s, 24 % slow. Measured: -50.12 (+2.1 %), 189 steps, ~17 s."""
+    p, micro = _circle(grid=96, size_nm=48.0, radius_nm=14.0, duration_s=3.0, output_interval_s=0.5)
+    ds = run(p, micro)
+    rate = np.polyfit(ds.time.values[1:], ds.grain_area.isel(grain=2).values[1:], 1)[0]
+    assert rate == pytest.approx(CURVATURE_FLOW_LIMIT, rel=0.03)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=False,
+    reason="the stored epitaxy limits were measured before the complete variational derivative and the lens "
+    "nucleation (2026-11-30) changed the dynamics; re-measure them before trusting a pass or a failure",
+)
+def test_default_tolerance_gives_epitaxy_nvp_area_and_rate_within_3_percent_of_the_dt_limit():
+    """The epitaxy scenario at --grid 64 with its DEFAULT stepping (minutes); the former default gave
+    an NVP area of 146 nm^2 at 12 s (-13 %) and a rate of 7.7 nm^2/s (-43 %)."""
+    from scenarios.epitaxy import EpitaxyParameters
+    from scenarios.epitaxy import run as run_epitaxy
+
+    ds = run_epitaxy(EpitaxyParameters(grid=64))
+    t, area = ds.time.values, ds.phase_area.sel(phase="NVP").values
+    late = t >= 12.0 - 1e-9
+    assert area[np.argmin(np.abs(t - 12.0))] == pytest.approx(EPITAXY_NVP_AREA_12S_LIMIT, rel=0.03)
+    assert np.polyfit(t[late], area[late], 1)[0] == pytest.approx(EPITAXY_NVP_RATE_LIMIT, rel=0.03)
