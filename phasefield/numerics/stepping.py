@@ -21,7 +21,7 @@ nucleation, grid 64): with 2 unconverged sweeps and c lagged, the iteration
 error, not the implicit-Euler truncation, was most of the time error (25 % of
 the NVP area change over 0.2 s at dt = 0.01 s; 2 % with converged sweeps), and
 the controller held dt near 2 ms to pay for it. Converged, dt is 10-20 ms at
-the default tolerance and the run 3x faster. Step doubling sees every error
+the default tolerance and 1 s of faceted epitaxy 2.6x faster (benchmarks/bench_versions.py --interval). Step doubling sees every error
 source left; the Milne device (truncation from successive step rates) would not
 see the facet term's stabilized explicit part (it estimated 1e-3 of the true
 local error). Pointwise norms (max, L1) are dominated by tangential noise of
