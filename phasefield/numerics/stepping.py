@@ -71,8 +71,8 @@ _NVP = REGISTRY.index(REGISTRY.nucleation.product)
 _A = REGISTRY.index(REGISTRY.nucleation.parent)
 
 
-# Sweeps stop when the iterates' grain measures move by less than this fraction of the time
-# tolerance (relative to the step's change): the iteration error then stays below the time error.
+# Sweeps stop when their estimated iteration error (theta / (1 - theta) x the last residual of the
+# grain measures) is below this fraction of the time tolerance of the step's change.
 _SWEEP_FRACTION = 0.2
 _ANDERSON_DEPTH = 3
 
@@ -130,6 +130,12 @@ def _grain_measures(eta: np.ndarray) -> np.ndarray:
     """Measure of every grain in cells: sum of eta_g^2 / sum_j eta_j^2 (as ``grain_area``)."""
     e2 = eta**2
     return (e2 / np.maximum(e2.sum(axis=0), 1e-12)).sum(axis=1)
+
+
+def _measure_scale(measures: np.ndarray, start: np.ndarray, dt: float) -> float:
+    """The largest change of any grain's measure in a step, floored by ``_CALM_RATE`` dt: the
+    scale both the sweeps' stop and the time-error estimate are relative to."""
+    return float(np.abs(measures - start).max()) + _CALM_RATE * dt
 
 
 def _toward(remaining: float, dt: float) -> float:
@@ -279,7 +285,7 @@ class Simulation:
             new_eta, new_c, _ = equations.step(state.eta, state.c, k, evolving, dt, guess=(eta, c), solve_c=True)
             m_new = _grain_measures(new_eta)
             moved = float(np.abs(m_new - m).max())
-            scale = float(np.abs(m_new - m0).max()) + _CALM_RATE * dt
+            scale = _measure_scale(m_new, m0, dt)
             eta, c = mixer.mix(eta, c, new_eta, new_c, evolving)
             m = _grain_measures(eta)
             theta = moved / previous  # 0 after the first sweep: no contraction known yet
@@ -345,7 +351,7 @@ class Simulation:
         of any grain's measure in this step, floored by ``_CALM_RATE`` dt.
         """
         m0, m, mw = (_grain_measures(e) for e in (start, halves, whole))
-        scale = float(np.abs(m - m0).max()) + _CALM_RATE * dt
+        scale = _measure_scale(m, m0, dt)
         return float(np.abs(m - mw).max()) / (self.params.time_tolerance * scale)
 
     def _hold(self, eta: np.ndarray) -> np.ndarray:
