@@ -39,11 +39,11 @@ def frames(grid: int, count: int):
     first = sim.frame(state)
     attrs = sim.static_attrs()
     rng = np.random.default_rng(0)
-    eta, c = first.eta.values, first.c.values
+    eta, n = first.eta.values, first.n.values
     for index in range(count):
         eta = np.clip(eta + 1e-3 * rng.standard_normal(eta.shape), 0.0, 1.0)
-        c = np.clip(c + 1e-3 * rng.standard_normal(c.shape), 0.0, 1.0)
-        frame = first.assign(eta=(first.eta.dims, eta, first.eta.attrs), c=(first.c.dims, c, first.c.attrs))
+        n = np.clip(n + 1e-3 * rng.standard_normal(n.shape), 0.0, 1.0)
+        frame = first.assign(eta=(first.eta.dims, eta, first.eta.attrs), n=(first.n.dims, n, first.n.attrs))
         frame = frame.assign_coords(time=("time", [index * p.output_interval_s], first.time.attrs))
         yield frame, dict(attrs, resume_state=f'{{"frame": {index}}}')
 

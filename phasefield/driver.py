@@ -25,7 +25,12 @@ from .io import output
 from .io.output import append_frame, last_frame, open_run, resume_state
 from .model.grains import Microstructure
 from .model.parameters import ModelParameters
-from .numerics.stepping import Simulation, State
+from .numerics.stepping import Simulation, SimulationError, State
+
+CONSERVATION_TOLERANCE = 1e-8
+"""Largest drift of a species' integral, relative to the total amount of units, that a run
+accepts; the transport conserves it to round-off (~1e-13 over a default run), so more means
+a fault (a non-finite or corrupted field), and the run stops with its frames kept."""
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +209,7 @@ def _run_frames(
         first = 1
         _emit(sim, state, rng, out, frames, 0, wall_before, on_frame)
     written = [float(times[first - 1])]  # time of the last finished frame, for the stop message
+    totals = state.n.sum(axis=1)  # conserved: checked at every frame
 
     def stop() -> None:
         raise _interrupted(request.signum, sim.time_s(state), written[-1], out)
@@ -220,6 +226,7 @@ def _run_frames(
             if state.time >= t_nuc - 1e-12 * max(t_nuc, 1.0):
                 sim.nucleate(state, rng)
                 state.nucleation_index += 1
+        _check_conservation(state, totals, sim.time_s(state), written[-1])
         wall = wall_before + time.perf_counter() - wall0
         _emit(sim, state, rng, out, frames, index, wall, on_frame)
         written.append(float(times[index]))
@@ -230,6 +237,15 @@ def _run_frames(
     if out is None:
         return xr.concat(frames, dim="time", data_vars="minimal", coords="minimal", compat="override").assign_attrs(frames[-1].attrs)
     return None
+
+
+def _check_conservation(state: State, totals: np.ndarray, time_s: float, last_frame_s: float) -> None:
+    drift = np.abs(state.n.sum(axis=1) - totals) / max(float(np.abs(totals).sum()), 1e-300)
+    if not (drift.max() <= CONSERVATION_TOLERANCE):
+        raise SimulationError(
+            f"the conserved amounts drifted by {drift.max():.2g} of the total at t = {time_s:.6g} s (allowed: "
+            f"{CONSERVATION_TOLERANCE:g}); the frames up to t = {last_frame_s:.6g} s are kept"
+        )
 
 
 def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: float, on_frame) -> None:
@@ -274,13 +290,13 @@ def _load_state(sim: Simulation, path: Path):
     if stored != json.loads(sim.params.to_json()):
         diff = sorted(k for k in stored if stored.get(k) != json.loads(sim.params.to_json()).get(k))
         raise ValueError(f"{path} was written with different parameters ({', '.join(diff)}); resume needs the same ones")
-    n = sim.grid.coords_nm.shape[1]
-    eta = np.asarray(last["eta"].values, dtype=float).reshape(len(sim.grains), n)
-    c = np.asarray(last["c"].values, dtype=float).reshape(n)
+    cells = sim.grid.coords_nm.shape[1]
+    eta = np.asarray(last["eta"].values, dtype=float).reshape(len(sim.grains), cells)
+    n = np.asarray(last["n"].values, dtype=float).reshape(-1, cells)
     state = State(
         time=rs["time"],
         eta=eta,
-        c=c,
+        n=n,
         orientation_deg=np.asarray(last["orientation"].values, dtype=float),
         active=np.asarray(last["active"].values).astype(bool),
         dt=rs["dt"],

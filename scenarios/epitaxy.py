@@ -13,7 +13,7 @@ the facet anisotropy of their lattices seen along the paper's zone axes
 What to look at: ``phase_area.sel(phase=["NH4VO3", "NaH2PO4", "NVP"])`` (NVP
 grows while NaH2PO4 is consumed), ``centroid_x`` of the NH4VO3 grain (the
 particle does not travel; its centroid shifts only as its contact side is
-converted), ``mean_V_valence`` (+5 -> +3, EELS Fig. 1t), ``c_total`` (constant).
+converted), ``mean_V_valence`` (+5 -> +3, EELS Fig. 1t), ``amount`` (constant: V and P are conserved).
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ class EpitaxyParameters(ModelParameters):
         return span + margin, 2 * max(self.nh4vo3_radius_nm, self.nah2po4_radius_nm) + margin
 
     def order_parameter_fields(self) -> int:
-        """Surroundings, NH4VO3, NaH2PO4, the NVP slots and c."""
-        return 3 + self.nvp_slots
+        """Surroundings, NH4VO3, NaH2PO4, the NVP slots and the two species."""
+        return 5 + self.nvp_slots
 
 
 def microstructure(p: EpitaxyParameters) -> Microstructure:

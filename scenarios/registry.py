@@ -17,6 +17,7 @@ from pathlib import Path
 import xarray as xr
 
 from phasefield import ModelParameters
+from phasefield.io.output import add_to_run
 from phasefield.model.values import one_line
 
 
@@ -46,7 +47,14 @@ class Scenario:
     run: Callable[..., xr.Dataset]
 
 
-_MODULES = ("epitaxy", "below_tc", "threshold", "wulff", "trimming")
+def with_outputs(ds: xr.Dataset, extra: xr.Dataset, out) -> xr.Dataset:
+    """The run's Dataset with a scenario's headline outputs, which go into the run file ``out`` too."""
+    if out is not None:
+        add_to_run(out, extra, {})
+    return ds.merge(extra)
+
+
+_MODULES = ("epitaxy", "below_tc", "threshold", "wulff", "trimming", "wetting", "coalescence")
 
 
 def scenarios() -> dict[str, Scenario]:

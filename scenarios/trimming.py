@@ -5,7 +5,7 @@ amorphous precursor film at 710 degC (driving force g_am - g_NVP = 1.05e8 J/m^3
 with the amorphous entropy lowered to 5e5 J/(m^3 K): the front moves at ~2 nm/s,
 slowly enough for the boundary to trim, and the lobes exceed the critical
 radius sigma/dg = 3.8 nm). NVP and the amorphous precursor have the
-same composition (c = 3/5), so the particle grows by interface motion alone,
+same composition (n_V, n_P = 2/5, 3/5), so the particle grows by interface motion alone,
 driven by g_amorphous - g_NVP; its interface energy is faceted with the NVP
 facets seen along [1 2 -1] (from the atomistic module). Growth trims the
 irregular outline into flat facets.
@@ -27,13 +27,12 @@ import xarray as xr
 
 import phasefield
 from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, Union
-from phasefield.io.output import add_to_run
 from phasefield.model.values import ParameterError, frozen_map
 from phasefield.analysis.shape import boundary_normals, facet_sharpness
 from phasefield.analysis.wulff import facets_on_shape
 
 from .facets import epitaxial_facets
-from .registry import Scenario
+from .registry import Scenario, with_outputs
 
 
 def _nvp_facets():
@@ -82,8 +81,8 @@ class TrimmingParameters(ModelParameters):
             raise ParameterError(f"sharpness_tolerance_deg = {self.sharpness_tolerance_deg!r} is not allowed; allowed: in (0, 90] degrees")
 
     def order_parameter_fields(self) -> int:
-        """Surroundings, the amorphous film, the NVP grain and c."""
-        return 4
+        """Surroundings, the amorphous film, the NVP grain and the two species."""
+        return 5
 
 
 def microstructure(p: TrimmingParameters) -> Microstructure:
@@ -122,9 +121,7 @@ def trimming_measures(ds: xr.Dataset, p: TrimmingParameters, bins: int = 72) -> 
 def run(p: TrimmingParameters, out=None, **options) -> xr.Dataset:
     ds = phasefield.run(p, microstructure(p), out, **options)
     measures = trimming_measures(ds, p)
-    if out is not None:  # the headline outputs belong in the file too
-        add_to_run(out, measures, {})
-    return ds.merge(measures)
+    return with_outputs(ds, measures, out)
 
 
 SCENARIO = Scenario(

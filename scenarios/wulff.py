@@ -118,8 +118,8 @@ class WulffParameters(ModelParameters):
             raise ParameterError(f"radius_nm = {self.radius_nm!r} is not allowed; allowed: in [interface_width_nm, 0.4 x the smallest side of domain_nm]")
 
     def order_parameter_fields(self) -> int:
-        """Surroundings, the grain and c."""
-        return 3
+        """Surroundings, the grain and the two species."""
+        return 4
 
     @property
     def facet_set(self) -> FacetSet | None:

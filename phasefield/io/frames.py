@@ -13,7 +13,7 @@ import numpy as np
 import xarray as xr
 
 from ..model import free_energy as fe
-from ..model.phases import PHASES, REGISTRY, SURROUNDINGS
+from ..model.phases import PHASES, REGISTRY, SPECIES, SURROUNDINGS
 
 _AXES = ("x", "y", "z")
 
@@ -47,7 +47,10 @@ def frame_dataset(
     time_s: float,
     temperature_K: float,
     eta: np.ndarray,
-    c: np.ndarray,
+    n: np.ndarray,
+    mu: np.ndarray,
+    susceptibility: np.ndarray,
+    energy_J_m3: float,
     grain_phase: np.ndarray,
     orientation_deg: np.ndarray,
     active: np.ndarray,
@@ -56,8 +59,10 @@ def frame_dataset(
 ) -> xr.Dataset:
     """Build the Dataset of one frame (time dimension of length 1).
 
-    ``free_energy_J`` is the total free energy already in J (per metre of
-    thickness in 2D).
+    ``n`` and ``mu`` are the species' densities and chemical potentials
+    (species, cells; mu in solver units of ``energy_J_m3``), ``susceptibility``
+    chi per phase (solver units). ``free_energy_J`` is the total free energy
+    already in J (per metre of thickness in 2D).
     """
     n_phases = len(PHASES)
     cell_measure = grid.dx_nm**grid.dim
@@ -74,13 +79,20 @@ def frame_dataset(
     v_val = np.array([ph.v_valence for ph in REGISTRY.phases])
     v_amount = v_weight @ h
     mean_valence = float((v_val @ (h * v_weight[:, None])).sum() / max(v_amount.sum(), 1e-30))
-    condensed = 1.0 - h[PHASES.index(SURROUNDINGS)]
+    surroundings = PHASES.index(SURROUNDINGS)
+    condensed = 1.0 - h[surroundings]
+    # the surroundings' own share of the matter: h_s n_s with n_s = chi_s mu (it holds no units at mu = 0)
+    in_surroundings = (h[surroundings] * susceptibility[surroundings] * mu).sum(axis=1) * cell_measure
+    units_total = n.sum(axis=0)
+    c = np.where(units_total > 1e-3, n[SPECIES.index("P")] / np.where(units_total > 1e-3, units_total, 1.0), 0.0)
     fdims = grid.field_dims
     unit_amount = "nm2" if grid.dim == 2 else "nm3"
     measure = "area" if grid.dim == 2 else "volume"
     data = {
         "T": (("time",), [temperature_K], {"units": "K", "long_name": "temperature"}),
-        "c": (("time", *fdims), grid.to_field(c)[None], {"units": "1", "long_name": "NaH2PO4 fraction of the precursor units"}),
+        "n": (("time", "species", *fdims), grid.to_field(n)[None], {"units": "1", "long_name": "density of precursor units (per volume of a condensed phase full of units)"}),
+        "mu": (("time", "species", *fdims), grid.to_field(mu * energy_J_m3)[None], {"units": "J m-3", "long_name": "chemical potential of the precursor units"}),
+        "c": (("time", *fdims), grid.to_field(c)[None], {"units": "1", "long_name": "P-bearing fraction of the precursor units (n_P / (n_V + n_P); 0 where there are none)"}),
         "eta": (("time", "grain", *fdims), grid.to_field(eta)[None], {"units": "1", "long_name": "grain order parameter"}),
         "phase_map": (
             ("time", *fdims),
@@ -98,8 +110,8 @@ def frame_dataset(
         "orientation": (("time", "grain"), orientation_deg[None], {"units": "degree", "long_name": "in-plane crystal orientation of each grain"}),
         "active": (("time", "grain"), active.astype("i1")[None], {"units": "1", "long_name": "grain slot in use (1) or empty (0)"}),
         "mean_V_valence": (("time",), [mean_valence], {"units": "1", "long_name": "V-weighted mean V oxidation state"}),
-        "V_inventory": (("time",), [float(v_amount.sum() * cell_measure)], {"units": unit_amount, "long_name": f"V-bearing precursor units (diagnostic; {measure} of NH4VO3 equivalent)"}),
-        "c_total": (("time",), [float(c.sum() * cell_measure)], {"units": unit_amount, "long_name": f"integral of c ({measure} of NaH2PO4 equivalent; conserved)"}),
+        "amount": (("time", "species"), (n.sum(axis=1) * cell_measure)[None], {"units": unit_amount, "long_name": f"integral of n ({measure} of a full condensed phase; conserved)"}),
+        "amount_in_surroundings": (("time", "species"), in_surroundings[None], {"units": unit_amount, "long_name": "the surroundings' share of the integral of n (h_s chi_s mu)"}),
         "condensed_area": (("time",), [float(condensed.sum() * cell_measure)], {"units": unit_amount, "long_name": f"{measure} of condensed matter"}),
         "free_energy": (("time",), [free_energy_J], {"units": "J m-1" if grid.dim == 2 else "J", "long_name": "total free energy" + (" per unit thickness" if grid.dim == 2 else "")}),
     }
@@ -109,6 +121,7 @@ def frame_dataset(
     coords = {
         "time": ("time", [time_s], {"units": "s", "long_name": "time", "axis": "T"}),
         "phase": ("phase", np.array(PHASES, dtype=object), {"units": "1", "long_name": "phase label"}),
+        "species": ("species", np.array([f"{k}-bearing unit" for k in SPECIES], dtype=object), {"units": "1", "long_name": "conserved species"}),
         "grain": ("grain", np.arange(eta.shape[0]), {"units": "1", "long_name": "grain (order-parameter slot) index"}),
         "grain_phase": ("grain", np.array([PHASES[i] for i in grain_phase], dtype=object), {"units": "1", "long_name": "phase of each grain"}),
     }

@@ -35,11 +35,24 @@ the dihedral angles (Young's law), so the equations keep them:
 :math:`\tfrac12\Gamma_i^2` the gradient-energy density of grain i).
 
 Phase fractions :math:`h_\alpha = \sum_{i\in\alpha}\eta_i^2/\sum_j\eta_j^2`
-(Moelans, Acta Mater. 59 (2011) 1077) sum to one. With one curvature
-:math:`A` for every phase the parabolic (KKS-equivalent) chemistry gives
-:math:`\hat c = \sum_\alpha h_\alpha c_\alpha`, the diffusion potential
-:math:`\mu = A(c-\hat c)` and grand potentials
-:math:`\omega_\alpha = g_\alpha - \mu c_\alpha`, so that
+(Moelans, Acta Mater. 59 (2011) 1077) sum to one. The chemistry is a
+grand potential in the two conserved densities :math:`n_k` (k = V, P;
+Plapp, PRE 84 (2011) 031601; Aagesen et al., PRE 98 (2018) 023309): each phase
+has parabolic wells about its equilibrium densities :math:`\rho_k^\alpha`
+with susceptibility :math:`\chi_\alpha` (1/curvature), so that at a common
+chemical potential :math:`\mu_k` it holds :math:`n_k^\alpha = \rho_k^\alpha +
+\chi_\alpha\mu_k` and its grand potential density is
+:math:`\omega_\alpha = g_\alpha - \sum_k(\mu_k\rho_k^\alpha + \tfrac12\chi_\alpha\mu_k^2)`.
+Mixing the phases at one :math:`\mu` (KKS) gives
+
+.. math::
+
+    n_k = \hat n_k + \bar\chi\mu_k,\quad \hat n_k = \sum_\alpha h_\alpha\rho_k^\alpha,\quad
+    \bar\chi = \sum_\alpha h_\alpha\chi_\alpha,\qquad
+    f_{chem} = \sum_\alpha h_\alpha g_\alpha + \sum_k \frac{(n_k - \hat n_k)^2}{2\bar\chi}
+
+and :math:`\partial f_{chem}/\partial h_\alpha|_n = \omega_\alpha` (the Legendre
+transform), so that
 
 .. math::
 
@@ -47,6 +60,10 @@ Phase fractions :math:`h_\alpha = \sum_{i\in\alpha}\eta_i^2/\sum_j\eta_j^2`
     s_i = m\big(\eta_i^2 - 1 + 2\gamma\textstyle\sum_{j\ne i}\eta_j^2\big)
         + \frac{2}{\sum_j\eta_j^2}\big(\omega_{p(i)} - \bar\omega\big),\quad
     \bar\omega = \sum_\alpha h_\alpha\omega_\alpha .
+
+The surroundings and the substrate hold no precursor units: their
+:math:`\rho = 0` and their :math:`\chi` is small (``empty_phase_stiffness``
+times stiffer), so matter put there costs much more than in a condensed phase.
 
 Everything here is plain numpy on arrays shaped (grains, cells) and (cells,).
 """
@@ -80,12 +97,20 @@ class LocalCoefficients:
     kappa, m, mobility
         (phases, phases) pair matrices of the gradient coefficient, the
         double-well height and the Allen-Cahn mobility.
-    composition, chemical_energy, diffusivity
-        (phases,) equilibrium c, g_alpha(T) and bulk D_alpha(T).
-    boundary_diffusivity, surface_diffusivity
-        Extra D along condensed/condensed and condensed/surroundings pairs.
-    chemical_stiffness
-        A.
+    density
+        (phases, species) equilibrium densities rho_k^alpha.
+    susceptibility
+        (phases,) chi_alpha = 1 / curvature of each phase's wells.
+    chemical_energy
+        (phases,) g_alpha(T).
+    diffusivity
+        (phases,) bulk D_alpha(T) of the precursor units.
+    boundary_diffusivity
+        D along condensed/condensed and condensed/substrate boundaries.
+    surface_diffusivity
+        (phases,) D along each condensed phase's surface (against the surroundings).
+    transport_susceptibility
+        chi of a condensed phase: the mobility of a path is M = D chi.
     surroundings, substrate
         Phase indices of the surroundings and of the substrate.
     """
@@ -93,14 +118,19 @@ class LocalCoefficients:
     kappa: np.ndarray
     m: np.ndarray
     mobility: np.ndarray
-    composition: np.ndarray
+    density: np.ndarray
+    susceptibility: np.ndarray
     chemical_energy: np.ndarray
     diffusivity: np.ndarray
     boundary_diffusivity: float
-    surface_diffusivity: float
-    chemical_stiffness: float
+    surface_diffusivity: np.ndarray
+    transport_susceptibility: float
     surroundings: int
     substrate: int
+
+    @property
+    def n_phases(self) -> int:
+        return self.chemical_energy.size
 
 
 def phase_sums(eta: np.ndarray, grain_phase: np.ndarray, n_phases: int, power: int = 2) -> np.ndarray:
@@ -229,29 +259,29 @@ def _triple_slope(e2: np.ndarray) -> np.ndarray:
     return 0.5 * (p1**2 - p2) - e2 * (p1 - e2)
 
 
-def boundary_indicator(eta: np.ndarray, grain_phase: np.ndarray, condensed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """16 sum eta_i^2 eta_j^2 over condensed/condensed and condensed/surroundings grain pairs.
-
-    The factor 16 makes each indicator 1 at the centre of a two-grain boundary.
-    ``condensed`` is a boolean per grain. Returns (internal, surface).
-    """
-    e2 = eta**2
-    cond = e2[condensed].sum(axis=0)
-    cond4 = (e2[condensed] ** 2).sum(axis=0)
-    internal = 16.0 * 0.5 * (cond**2 - cond4)
-    surface = 16.0 * cond * e2[~condensed].sum(axis=0)
-    return internal, surface
+def equilibrium_density(h: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
+    """n_hat_k = sum_alpha h_alpha rho_k^alpha, shape (species, cells)."""
+    return lc.density.T @ h
 
 
-def diffusion_potential(c: np.ndarray, h: np.ndarray, lc: LocalCoefficients) -> tuple[np.ndarray, np.ndarray]:
-    """(mu, c_hat): mu = A (c - sum_alpha h_alpha c_alpha)."""
-    c_hat = lc.composition @ h
-    return lc.chemical_stiffness * (c - c_hat), c_hat
+def mean_susceptibility(h: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
+    """chi_bar = sum_alpha h_alpha chi_alpha, per cell."""
+    return lc.susceptibility @ h
+
+
+def chemical_potential(n: np.ndarray, h: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
+    """mu_k = (n_k - n_hat_k) / chi_bar, shape (species, cells)."""
+    return (n - equilibrium_density(h, lc)) / mean_susceptibility(h, lc)
+
+
+def phase_densities(mu: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
+    """n_k^alpha = rho_k^alpha + chi_alpha mu_k: what each phase holds at mu, (phases, species, cells)."""
+    return lc.density[:, :, None] + lc.susceptibility[:, None, None] * mu[None]
 
 
 def driving_coefficient(
     eta: np.ndarray,
-    c: np.ndarray,
+    mu: np.ndarray,
     grain_phase: np.ndarray,
     lc: LocalCoefficients,
     gradient_density: np.ndarray | None = None,
@@ -259,20 +289,23 @@ def driving_coefficient(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(s, slope): s_k with df/d eta_k (all but the divergence term) = s_k eta_k, and a slope.
 
+    ``mu`` is the chemical potential (species, cells), held fixed (the
+    grand-potential form: at fixed mu, d omega / d eta equals df/d eta at fixed n).
     s_k holds the double well m dW/d eta_k, the chemistry 2/S (omega_p(k) -
     omega_bar), and the interpolation derivatives q^m_k W + q^kappa_k G with
     G = ``gradient_density`` (per cell, (1/2) sum_i Gamma_i^2 without kappa;
-    omit it only where no gradient energy exists). The slope keeps the double
-    well's own derivative exactly (s_k + 2 m eta_k^2) and nothing else; it is
-    what the implicit (tangent) linearization uses, so the other terms act
-    explicitly on the latest iterate. Shapes (grains, cells).
+    omit it only where no gradient energy exists). The slope is what the
+    implicit (tangent) linearization uses; the other terms act explicitly on the
+    latest iterate. It keeps the double well's own derivative exactly
+    (s_k + 2 m eta_k^2) and, for the chemistry, the response of mu to eta_k at
+    fixed n (:func:`chemical_stiffness`): without it the interface and mu are
+    coupled only from sweep to sweep, and the sweeps' contraction is lost once
+    chi_bar^-1 (d n_hat / d eta)^2 dt L exceeds ~1. Shapes (grains, cells).
     """
-    n_phases = lc.composition.size
     e2 = eta**2
     S = np.maximum(e2.sum(axis=0), _EPS)
-    h = phase_fractions(eta, grain_phase, n_phases)
-    mu, _ = diffusion_potential(c, h, lc)
-    omega = lc.chemical_energy[:, None] - mu[None, :] * lc.composition[:, None]
+    h = phase_fractions(eta, grain_phase, lc.n_phases)
+    omega = grand_potentials(mu, lc)
     omega_bar = (h * omega).sum(axis=0)
     weights = weights if weights is not None else PairWeights.of(eta, grain_phase)
     m, q_m, r_m = weights.slope(lc.m, float(lc.m.max()))
@@ -280,6 +313,7 @@ def driving_coefficient(
     W = double_well(eta)
     s = m * dwell + 2.0 / S * (omega[grain_phase] - omega_bar) + q_m * W
     slope = s + 2.0 * m * e2 + (r_m - q_m) * W + q_m * e2 * dwell + q_m * eta**2 * dwell
+    slope = slope + chemical_stiffness(eta, h, S, grain_phase, lc)
     if gradient_density is not None:
         _, q_kappa, r_kappa = weights.slope(lc.kappa, float(lc.kappa.max()))
         s = s + q_kappa * gradient_density
@@ -287,18 +321,29 @@ def driving_coefficient(
     return s, slope
 
 
-def diffusivity_field(eta: np.ndarray, grain_phase: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
-    """D(eta) = sum_alpha h_alpha D_alpha + D_b (internal boundaries) + D_s (surfaces), per cell."""
-    h = phase_fractions(eta, grain_phase, lc.composition.size)
-    gp = np.asarray(grain_phase)
-    condensed = (gp != lc.surroundings) & (gp != lc.substrate)
-    internal, surface = boundary_indicator(eta, gp, condensed)
-    return lc.diffusivity @ h + lc.boundary_diffusivity * internal + lc.surface_diffusivity * surface
+def chemical_stiffness(eta: np.ndarray, h: np.ndarray, S: np.ndarray, grain_phase: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
+    """chi_bar^-1 sum_k (d n_hat_k / d eta_g)^2 per grain and cell: the curvature of f_chem in eta_g at fixed n
+    through n_hat (d n_hat_k / d eta_g = 2 eta_g (rho_k^p(g) - n_hat_k) / S); the part that the chi_bar
+    dependence adds is left out (it is small where mu is)."""
+    n_hat = equilibrium_density(h, lc)
+    dn = 2.0 * eta[:, None, :] * (lc.density[grain_phase][:, :, None] - n_hat[None]) / S
+    return (dn**2).sum(axis=1) / mean_susceptibility(h, lc)
 
 
-def local_free_energy(eta: np.ndarray, c: np.ndarray, grain_phase: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
+def grand_potentials(mu: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
+    """omega_alpha = g_alpha - sum_k (mu_k rho_k^alpha + chi_alpha mu_k^2 / 2), (phases, cells)."""
+    return lc.chemical_energy[:, None] - lc.density @ mu - 0.5 * lc.susceptibility[:, None] * (mu**2).sum(axis=0)[None, :]
+
+
+def bulk_diffusivity(eta: np.ndarray, grain_phase: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
+    """sum_alpha h_alpha D_alpha, per cell (the lattice path)."""
+    return lc.diffusivity @ phase_fractions(eta, grain_phase, lc.n_phases)
+
+
+def local_free_energy(eta: np.ndarray, n: np.ndarray, grain_phase: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
     """Free-energy density without the gradient term, per cell (solver units)."""
-    h = phase_fractions(eta, grain_phase, lc.composition.size)
-    _, c_hat = diffusion_potential(c, h, lc)
+    h = phase_fractions(eta, grain_phase, lc.n_phases)
+    excess = n - equilibrium_density(h, lc)
     m = pair_interpolate(eta, grain_phase, lc.m, fallback=float(lc.m.max()))
-    return m * double_well(eta) + 0.5 * lc.chemical_stiffness * (c - c_hat) ** 2 + lc.chemical_energy @ h
+    chem = 0.5 * (excess**2).sum(axis=0) / mean_susceptibility(h, lc)
+    return m * double_well(eta) + chem + lc.chemical_energy @ h

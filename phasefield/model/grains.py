@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .phases import COMPOSITION, PHASES, SUBSTRATE, SURROUNDINGS, phase_index
+from .phases import DENSITY, PHASES, SUBSTRATE, SURROUNDINGS, phase_index
 
 
 @dataclass(frozen=True)
@@ -125,12 +125,12 @@ def profile(distance_nm: np.ndarray, width_nm: float) -> np.ndarray:
 
 
 def build_fields(micro: Microstructure, coords_nm: np.ndarray, width_nm: float) -> tuple[np.ndarray, np.ndarray]:
-    """Order parameters (grains, cells) and c (cells,) of a microstructure.
+    """Order parameters (grains, cells) and densities n (species, cells) of a microstructure.
 
     Shapes are painted in order, later ones on top (eta_k = phi_k times the
     part not covered by later shapes); the surroundings fill what is left, so
-    the order parameters sum to one. c is the local equilibrium value
-    sum_alpha h_alpha c_alpha.
+    the order parameters sum to one. n is the local equilibrium value
+    sum_alpha h_alpha rho^alpha (chemical potential zero).
     """
     grains = micro.all_grains()
     n = coords_nm.shape[1]
@@ -143,9 +143,9 @@ def build_fields(micro: Microstructure, coords_nm: np.ndarray, width_nm: float) 
     eta[0] = uncovered
     phase = np.array([PHASES.index(g.phase) for g in grains])
     e2 = eta**2
-    comp = np.array([COMPOSITION[p] for p in PHASES])
-    c = (comp[phase][:, None] * e2).sum(axis=0) / e2.sum(axis=0)
-    return eta, c
+    rho = np.array([DENSITY[p] for p in PHASES])  # (phases, species)
+    n = (rho[phase].T @ e2) / e2.sum(axis=0)
+    return eta, n
 
 
 def grain_phase_indices(grains: tuple[Grain, ...]) -> np.ndarray:

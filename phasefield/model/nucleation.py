@@ -42,11 +42,11 @@ the phase-field model itself uses, and :math:`|\Delta g| = \Delta S(T - T_c)`
 * Seed: the critical lens scaled by ``nucleus_seed_scale`` (both radii, same
   angles), oriented along the local contact, planted in a free NVP slot with
   the orientation of the NH4VO3 grain under it (epitaxy, paper Fig. 4). It
-  replaces only precursor, and c is shifted by the change of the local
-  equilibrium composition :math:`\hat c = \sum_\alpha h_\alpha c_\alpha`
-  (so c = 3/5 inside the seed and the diffusion potential is unchanged); the
-  NaH2PO4 units that takes (or gives) come from the neighbouring precursor,
-  so the integral of c is conserved to round-off.
+  replaces only precursor, and each species' density n_k is shifted by the
+  change of the local equilibrium density :math:`\hat n_k = \sum_\alpha
+  h_\alpha\rho_k^\alpha` (so n = (2/5, 3/5) inside the seed and the chemical
+  potentials are unchanged); the units that takes (or gives) come from the
+  neighbouring precursor, so the integral of each n_k is conserved to round-off.
 * Full slots: a nucleus takes an NVP slot never used, else one whose grain has
   vanished (:data:`VANISHED`); with none free it is refused, logged as a
   warning and counted (the run attribute ``n_refused_nuclei``).
@@ -80,11 +80,11 @@ import numpy as np
 from . import free_energy as fe
 from .grains import profile
 from .parameters import BOLTZMANN, ModelParameters
-from .phases import COMPOSITION, PHASES, REGISTRY
+from .phases import DENSITY, PHASES, REGISTRY
 
 _ROLES = REGISTRY.nucleation
 _A, _S, _NVP = REGISTRY.index(_ROLES.parent), REGISTRY.index(_ROLES.partner), REGISTRY.index(_ROLES.product)
-_COMPOSITION = np.array([COMPOSITION[ph] for ph in PHASES])
+_DENSITY = np.array([DENSITY[ph] for ph in PHASES])  # (phases, species)
 
 VANISHED = 0.05
 """An NVP slot whose largest order parameter is below this holds no grain any more
@@ -322,19 +322,19 @@ def contact_normal(h: np.ndarray, gradient, cell: int) -> np.ndarray:
 
 def plant(
     eta: np.ndarray,
-    c: np.ndarray,
+    n: np.ndarray,
     grain_phase: np.ndarray,
     slot: int,
     distance_nm: np.ndarray,
     width_nm: float,
     reach_nm: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Put an NVP seed into ``slot``, replacing only the precursors under it, and adjust c.
+    """Put an NVP seed into ``slot``, replacing only the precursors under it, and adjust n.
 
     Parameters
     ----------
-    eta, c
-        Order parameters (grains, cells) and NaH2PO4 fraction (cells,).
+    eta, n
+        Order parameters (grains, cells) and species densities (species, cells).
     grain_phase
         Phase index of each grain.
     slot
@@ -345,13 +345,13 @@ def plant(
         Interface width l [nm] (the seed gets the equilibrium profile).
     reach_nm
         How far outside the seed the neighbouring precursor gives or takes the
-        NaH2PO4 units the seed needs [nm].
+        units the seed needs [nm].
 
     Returns
     -------
-    eta, c
-        New arrays; sum(c) is unchanged to round-off and c - c_hat(eta)
-        (the diffusion potential / A) is unchanged inside the seed.
+    eta, n
+        New arrays; sum(n_k) is unchanged to round-off for each species and
+        n - n_hat(eta) is unchanged inside the seed.
     """
     out = eta.copy()
     out[slot] = 0.0  # a reused slot may hold the tail of a vanished grain
@@ -360,31 +360,30 @@ def plant(
     share = np.clip(out[precursor].sum(axis=0), 0.0, 1.0)
     out[precursor] *= 1.0 - disc
     out[slot] = disc * share
-    # shift c by the change of the local equilibrium composition: c = 3/5 in the seed, mu unchanged
     n_phases = len(PHASES)
-    c_hat_old = _COMPOSITION @ fe.phase_fractions(eta, grain_phase, n_phases)
     h_new = fe.phase_fractions(out, grain_phase, n_phases)
-    c_new = c + (_COMPOSITION @ h_new - c_hat_old)
-    return out, _balance(c_new, float(c_new.sum() - c.sum()), h_new, distance_nm, width_nm, reach_nm)
+    shifted = n + _DENSITY.T @ (h_new - fe.phase_fractions(eta, grain_phase, n_phases))
+    balanced = [_balance(row, float(row.sum() - old.sum()), h_new, distance_nm, width_nm, reach_nm) for row, old in zip(shifted, n)]
+    return out, np.array(balanced)
 
 
-def _balance(c: np.ndarray, excess: float, h: np.ndarray, distance_nm: np.ndarray, width_nm: float, reach_nm: float) -> np.ndarray:
-    """Remove ``excess`` (the change of sum(c)) from the precursor near the seed.
+def _balance(n: np.ndarray, excess: float, h: np.ndarray, distance_nm: np.ndarray, width_nm: float, reach_nm: float) -> np.ndarray:
+    """Remove ``excess`` (the change of sum(n) of one species) from the precursor near the seed.
 
-    Each cell gives in proportion to what it holds (c) or takes in proportion to
-    its room (1 - c), times its precursor fraction and a kernel that is 1 from
-    the seed's edge to ``reach_nm`` beyond it; so c stays in [0, 1]. If the
-    neighbourhood cannot, the whole precursor does.
+    Each cell gives (or takes) in proportion to what it holds of the species,
+    times its precursor fraction and a kernel that is 1 from the seed's edge to
+    ``reach_nm`` beyond it; a cell gives at most what it holds, so n stays
+    non-negative. If the neighbourhood cannot, the whole precursor does.
     """
     if excess == 0.0:
-        return c
-    room = np.clip(c if excess > 0.0 else 1.0 - c, 0.0, None)
+        return n
+    held = np.clip(n, 0.0, None)
     precursor = np.clip(h[_A] + h[_S], 0.0, 1.0)
     near = (1.0 - profile(distance_nm, width_nm)) * profile(distance_nm - reach_nm, width_nm)
-    for kernel in (near, np.ones_like(c)):
+    for kernel in (near, np.ones_like(n)):
         k = precursor * kernel
-        w = k * room
-        # the share a cell loses of its c (or room) is excess k / sum(w) <= 1
-        if w.sum() > 0.0 and abs(excess) * k.max() <= w.sum():
-            return c - excess * w / w.sum()
-    raise ValueError(f"an NVP seed needs {excess:.3g} cells worth of c that the precursor cannot supply (or absorb)")
+        w = k * held
+        # the share a cell loses of what it holds is excess k / sum(w) <= 1
+        if w.sum() > 0.0 and (excess < 0.0 or excess * k.max() <= w.sum()):
+            return n - excess * w / w.sum()
+    raise ValueError(f"an NVP seed needs {excess:.3g} cells worth of precursor units that the precursor cannot supply")

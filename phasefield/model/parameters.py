@@ -52,7 +52,7 @@ the heating program would exceed exp(Q / (R T_ref)) and overflow double
 precision (T_ref = 1 K: exp(24000) at the default Q)."""
 
 SOLVER_MEMORY_FACTOR = frozen_map({2: 60.0, 3: 150.0})
-"""Peak memory of a run per cell and per field (order-parameter slots + c), in
+"""Peak memory of a run per cell and per field (order-parameter slots + species), in
 units of one float64 (8 bytes), by dimension: FiPy's face and cell variables, the
 matrices and the working copies of the step-doubling stepper. Measured with the
 peak resident set (``resource.getrusage``) above the baseline after the imports,
@@ -84,13 +84,8 @@ _DEFAULT_ENERGIES = {
 }
 
 _DEFAULT_MOBILITIES = {
-    # Interface mobilities at the reference temperature, m^4/(J s).
-    # NH4VO3 keeps its outline (paper Fig. 3): its free surface barely moves.
-    "surroundings/NH4VO3": 2e-20,
-    # NVP reshapes slowly (Fig. 5f); moving it needs V, which barely moves.
-    "surroundings/NVP": 4e-19,
-    "surroundings/NaH2PO4": 2e-17,
-    "surroundings/amorphous": 2e-18,
+    # Interface mobilities at the reference temperature, m^4/(J s). Free surfaces take the
+    # default: a surface moves only as fast as matter diffuses to or from it.
     # The reaction front: fast, scaled by the V-site overlap.
     "NH4VO3/NVP": 2e-17,
     # NVP does not grow along NaH2PO4; NaH2PO4 diffuses into NVP (Fig. 5).
@@ -99,13 +94,26 @@ _DEFAULT_MOBILITIES = {
 }
 
 _DEFAULT_DIFFUSIVITIES = {
-    # NaH2PO4 transport (the only mobile species, paper Fig. 5), m^2/s.
+    # Bulk transport of the precursor units, m^2/s. NaH2PO4 is the mobile species of the
+    # paper (Fig. 5: it diffuses into NVP and along the NVP/NH4VO3 boundary).
     "surroundings": 0.0,
     "amorphous": 1e-17,
     "NH4VO3": 1e-19,
     "NaH2PO4": 2e-16,
     "NVP": 5e-17,
     "NZSP": 0.0,
+}
+
+_DEFAULT_SURFACE_DIFFUSIVITIES = {
+    # Transport along each phase's free surface, m^2/s, over the effective thickness 2l/3
+    # (phasefield.numerics.coefficients.transport_mobility). Estimates: no measured values
+    # for these phases were found (notes: only anion tracer values for oxides). NaH2PO4
+    # (NaPO3 melts at 619-650 degC) reshapes within seconds (coalescence, paper Fig. S4, S5);
+    # NH4VO3 keeps its outline and position (Fig. 3); NVP reshapes slowly (Fig. 5f).
+    "amorphous": 1e-17,
+    "NH4VO3": 1e-19,
+    "NaH2PO4": 1e-16,
+    "NVP": 1e-18,
 }
 
 
@@ -135,7 +143,11 @@ class ModelParameters:
         Same for the amorphous precursor relative to the crystalline
         precursors: g_am = dS_x (T - T_x).
     chemical_stiffness_J_m3
-        Curvature A of the parabolic phase free energies in c [J/m^3].
+        Curvature A of the parabolic free energies of the condensed phases in each
+        species density n_k [J/m^3] (1/A is their susceptibility: n_k - rho_k = mu_k / A).
+    empty_phase_stiffness
+        How many times stiffer the wells of the surroundings and the substrate are
+        (they hold no precursor units; matter put there costs this much more).
     interface_energy_J_m2
         Pair interface energies, keys "A/B" [J/m^2]; missing pairs use
         ``default_interface_energy_J_m2``. A mapping given to the constructor
@@ -150,10 +162,13 @@ class ModelParameters:
         Temperature at which mobilities and diffusivities are given [K], at
         least :data:`MIN_REFERENCE_TEMPERATURE_K`.
     diffusivity_m2_s
-        Bulk diffusivity of the NaH2PO4 fraction in each phase [m^2/s].
-    boundary_diffusivity_m2_s, surface_diffusivity_m2_s
-        Extra diffusivity along condensed/condensed boundaries and along
-        condensed/surroundings surfaces [m^2/s].
+        Bulk diffusivity of the precursor units in each phase [m^2/s] (both species).
+    boundary_diffusivity_m2_s
+        Diffusivity along condensed/condensed and condensed/substrate boundaries
+        [m^2/s], tangential to them, over an effective thickness 2l/3.
+    surface_diffusivity_m2_s
+        Diffusivity along each condensed phase's free surface [m^2/s], tangential,
+        over an effective thickness 2l/3; missing phases: 0.
     v_site_overlap
         Fraction of interface V sites of NH4VO3 matched in NVP (atomistic);
         scales the NH4VO3/NVP mobility.
@@ -233,6 +248,7 @@ class ModelParameters:
     crystallization_temperature_K: float = 873.15
     crystallization_entropy_J_m3K: float = 1e6
     chemical_stiffness_J_m3: float = 5e8
+    empty_phase_stiffness: float = 1000.0
 
     interface_energy_J_m2: Mapping[str, float] = field(default_factory=lambda: frozen_map(_DEFAULT_ENERGIES))
     default_interface_energy_J_m2: float = 0.4
@@ -243,7 +259,7 @@ class ModelParameters:
 
     diffusivity_m2_s: Mapping[str, float] = field(default_factory=lambda: frozen_map(_DEFAULT_DIFFUSIVITIES))
     boundary_diffusivity_m2_s: float = 2e-16
-    surface_diffusivity_m2_s: float = 0.0
+    surface_diffusivity_m2_s: Mapping[str, float] = field(default_factory=lambda: frozen_map(_DEFAULT_SURFACE_DIFFUSIVITIES))
     diffusion_activation_J_mol: float = 2.0e5
 
     v_site_overlap: float = 1.0
@@ -288,13 +304,13 @@ class ModelParameters:
         """Hook: set fields computed from others (after type checks, before validation)."""
 
     def order_parameter_fields(self) -> int:
-        """Cell fields of one run: order-parameter slots (surroundings + grains) and c.
+        """Cell fields of one run: order-parameter slots (surroundings + grains) and the two species.
 
         A scenario that knows its microstructure returns its own count; the base
-        assumes the smallest run (surroundings, one grain, c), so that the memory check
+        assumes the smallest run (surroundings, one grain, n_V, n_P), so that the memory check
         refuses only grids no run could hold.
         """
-        return 3
+        return 4
 
     def concurrent_runs(self) -> int:
         """Runs of these parameters held in memory at once (a sweep may run several)."""
@@ -564,13 +580,14 @@ def _validate(p: ModelParameters) -> None:
     _check_pairs("diffusivity_m2_s", p.diffusivity_m2_s, lambda v: v >= 0, ">= 0 m^2/s")
     condensed = REGISTRY.condensed
     require(
-        any(p.diffusivity_m2_s.get(ph, 0.0) > 0 for ph in condensed) or p.boundary_diffusivity_m2_s > 0,
+        any(p.diffusivity_m2_s.get(ph, 0.0) > 0 or p.surface_diffusivity_m2_s.get(ph, 0.0) > 0 for ph in condensed) or p.boundary_diffusivity_m2_s > 0,
         "diffusivity_m2_s",
         p.diffusivity_m2_s,
-        "at least one condensed phase (or boundary_diffusivity_m2_s) with D > 0",
+        "at least one transport path with D > 0 (a condensed phase's bulk or surface, or boundary_diffusivity_m2_s): without one no matter moves",
     )
-    for name in ("boundary_diffusivity_m2_s", "surface_diffusivity_m2_s"):
-        require(getattr(p, name) >= 0, name, getattr(p, name), ">= 0 m^2/s")
+    require(p.boundary_diffusivity_m2_s >= 0, "boundary_diffusivity_m2_s", p.boundary_diffusivity_m2_s, ">= 0 m^2/s")
+    _check_pairs("surface_diffusivity_m2_s", p.surface_diffusivity_m2_s, lambda v: v >= 0, ">= 0 m^2/s")
+    require(p.empty_phase_stiffness >= 1, "empty_phase_stiffness", p.empty_phase_stiffness, ">= 1 (the surroundings hold no units)")
     require(0 < p.v_site_overlap <= 1, "v_site_overlap", p.v_site_overlap, "in (0, 1]")
     _validate_facets(p)
     require(p.seed >= 0, "seed", p.seed, "an integer >= 0")

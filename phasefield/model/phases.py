@@ -1,14 +1,16 @@
-"""The phases of the NVP reaction and their composition.
+"""The phases of the NVP reaction, what they are made of, and the conserved species.
 
-The conserved field ``c`` is the NaH2PO4 fraction of the precursor units
-(DESIGN.md section 1): the reaction 2 NH4VO3 + 3 NaH2PO4 -> Na3V2(PO4)3 puts
-3/5 of NaH2PO4 units into NVP, and the as-infiltrated amorphous precursor has
-the same ratio. The surroundings (vacuum or support film) and the NZSP
-substrate carry no precursor units (c = 0, no diffusion through them).
-
-Every condensed phase is assumed to hold the same number of precursor units per
-volume; that is what makes ``c`` a volume fraction and the V inventory
-``(1 - c)`` a diagnostic rather than a conserved quantity.
+Two conserved species (:data:`SPECIES`): the V-bearing precursor unit (NH4VO3
+carries one) and the P-bearing unit (NaH2PO4 carries one). Their number
+densities ``n_V``, ``n_P`` are counted per volume of a condensed phase full of
+precursor units (DESIGN.md section 1: every condensed phase is assumed to hold
+the same number of units per volume, so a condensed phase has n_V + n_P = 1 at
+equilibrium). The reaction 2 NH4VO3 + 3 NaH2PO4 -> Na3V2(PO4)3 puts V and P into
+NVP in the ratio 2:3 (n_V = 2/5, n_P = 3/5); the as-infiltrated amorphous
+precursor has the same ratio. The surroundings (vacuum or support film) and the
+NZSP substrate hold none. ``composition`` (the NaH2PO4 fraction of the units,
+the former conserved field c) and ``v_content`` are the equilibrium n_P and n_V
+of a phase.
 """
 
 from __future__ import annotations
@@ -172,6 +174,10 @@ Adding a phase: append a :class:`Phase` here (never insert: the ``phase`` coordi
 ``phase_map`` flag values of old files keep their meaning) plus its parameter data (pair
 energies and mobilities fall back to the defaults; a diffusivity in ``_DEFAULT_DIFFUSIVITIES``)."""
 
+SPECIES: tuple[str, ...] = ("V", "P")
+"""The conserved species, in the order of the ``species`` axis of ``n``: V-bearing and
+P-bearing precursor units."""
+
 PHASES: tuple[str, ...] = REGISTRY.names
 """Phase labels, in the order of the ``phase`` coordinate of every output."""
 
@@ -183,6 +189,9 @@ COMPOSITION: dict[str, float] = {ph.name: ph.composition for ph in REGISTRY.phas
 
 V_CONTENT: dict[str, float] = {ph.name: ph.v_content for ph in REGISTRY.phases}
 """V atoms per precursor unit (the NH4VO3 fraction, 1 - c, of each phase)."""
+
+DENSITY: dict[str, tuple[float, float]] = {ph.name: (ph.v_content, ph.composition) for ph in REGISTRY.phases}
+"""Equilibrium (n_V, n_P) of each phase, in the order of :data:`SPECIES`."""
 
 V_VALENCE: dict[str, float] = {ph.name: ph.v_valence for ph in REGISTRY.phases if ph.v_content > 0}
 """Nominal V oxidation state of the phases that hold V."""

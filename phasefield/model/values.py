@@ -19,7 +19,7 @@ import numpy as np
 from .phases import parse_pair_key, phase_index
 
 _PAIR_MAPPINGS = frozenset({"interface_energy_J_m2", "interface_mobility_m4_Js"})
-_PHASE_MAPPINGS = frozenset({"diffusivity_m2_s", "phase_facet_angles_deg", "phase_facet_normals", "phase_facet_energies"})
+_PHASE_MAPPINGS = frozenset({"diffusivity_m2_s", "surface_diffusivity_m2_s", "phase_facet_angles_deg", "phase_facet_normals", "phase_facet_energies"})
 
 
 class ParameterError(ValueError):

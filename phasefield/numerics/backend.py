@@ -28,17 +28,15 @@ class Backend(Protocol):
     def step(
         self,
         eta: np.ndarray,
-        c: np.ndarray,
+        n: np.ndarray,
         k: StepCoefficients,
         evolving: np.ndarray,
         dt: float,
         guess: tuple[np.ndarray, np.ndarray] | None = None,
-        solve_c: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, int]:
-        """Advance one implicit step from (eta, c); returns (eta, c, linear iterations).
+        """Advance one implicit step from (eta, n); returns (eta, mu, linear iterations).
 
-        ``guess`` (the latest sweep's iterate) is the solvers' starting point.
-        ``solve_c=False`` leaves c at its start-of-step value (sweeps before the last).
+        ``guess`` (the latest sweep's eta and mu) is the solvers' starting point.
         """
         ...
 

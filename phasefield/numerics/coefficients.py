@@ -9,7 +9,11 @@ same linear systems per step, built from :class:`StepCoefficients`:
     \frac{\tau}{\Delta t}(\eta_i - \eta_i^{old}) = \nabla\cdot(\kappa_f\nabla\eta_i)
         - \frac{\partial f_{loc}}{\partial\eta_i},\qquad \tau = 1/L(\eta)
 
-    \frac{c - c^{old}}{\Delta t} = \nabla\cdot(D_f\nabla c) - \nabla\cdot(D_f\nabla\hat c)
+    \frac{n_k - n_k^{old}}{\Delta t} = \nabla\cdot(M_f\nabla\mu_k),\qquad
+    n_k = \hat n_k(\eta) + \bar\chi(\eta)\,\mu_k
+
+(solved for :math:`\mu_k`; :math:`n_k` then follows from the fluxes, so each
+species is conserved to round-off; :func:`transport_mobility` gives :math:`M_f`)
 
 The source :math:`F_i = s_i\eta_i`, the complete derivative of the free
 energy except the divergence term (:func:`phasefield.model.free_energy.driving_coefficient`
@@ -40,7 +44,7 @@ from ..model import free_energy as fe
 from ..model.anisotropy import gamma_and_gradient
 from ..model.orientation import grain_rotation
 from ..model.parameters import ModelParameters
-from ..model.phases import COMPOSITION, PHASES, REGISTRY, SUBSTRATE, SURROUNDINGS
+from ..model.phases import DENSITY, PHASES, REGISTRY, SUBSTRATE, SURROUNDINGS
 from .geometry import FaceGeometry
 from .units import SolverUnits
 
@@ -66,19 +70,83 @@ def local_coefficients(p: ModelParameters, units: SolverUnits, temperature_K: fl
     to_solver = units.time_s / units.length_m**2
     D = np.array([p.diffusivity(ph, temperature_K) for ph in PHASES]) * to_solver
     factor = p.diffusion_factor(temperature_K) * to_solver
+    chi = E0 / p.chemical_stiffness_J_m3
+    empty = (SURROUNDINGS, SUBSTRATE)
     return fe.LocalCoefficients(
         kappa=kappa,
         m=m,
         mobility=mobility,
-        composition=np.array([COMPOSITION[ph] for ph in PHASES]),
+        density=np.array([DENSITY[ph] for ph in PHASES]),
+        susceptibility=np.array([chi / p.empty_phase_stiffness if ph in empty else chi for ph in PHASES]),
         chemical_energy=g,
         diffusivity=D,
         boundary_diffusivity=p.boundary_diffusivity_m2_s * factor,
-        surface_diffusivity=p.surface_diffusivity_m2_s * factor,
-        chemical_stiffness=p.chemical_stiffness_J_m3 / E0,
+        surface_diffusivity=np.array([p.surface_diffusivity_m2_s.get(ph, 0.0) for ph in PHASES]) * factor,
+        transport_susceptibility=chi,
         surroundings=PHASES.index(SURROUNDINGS),
         substrate=PHASES.index(SUBSTRATE),
     )
+
+
+def _tangential(geometry: FaceGeometry, normal: np.ndarray) -> np.ndarray:
+    """1 - (n . e_f)^2 per face: the share of a face's two-point flux that runs along a surface of normal n.
+
+    ``normal`` is any (dim, faces) vector along the surface normal (the face gradient of
+    an indicator); where it is below :data:`GRADIENT_FLOOR` the factor is 1.
+    """
+    length = np.linalg.norm(normal, axis=0)
+    cos = (normal * geometry.normals).sum(axis=0) / np.maximum(length, GRADIENT_FLOOR)
+    return np.where(length >= GRADIENT_FLOOR, 1.0 - cos**2, 1.0)
+
+
+def transport_mobility(eta: np.ndarray, grain_phase: np.ndarray, lc: fe.LocalCoefficients, geometry: FaceGeometry) -> np.ndarray:
+    r"""Face mobility M_f of the precursor units: lattice, boundary and surface paths, (faces,).
+
+    .. math::
+
+        M = \chi_c\Big[\sum_\alpha h_\alpha D_\alpha
+            + D_{gb}\,16\sum_{i<j}\eta_i^2\eta_j^2\,(1 - (\mathbf n_{ij}\cdot\mathbf e_f)^2)
+            + \sum_\alpha D_s^\alpha\,16\,Q_\alpha Q_s\,(1 - (\mathbf n_s\cdot\mathbf e_f)^2)\Big]
+
+    (:math:`Q_\alpha = \sum_{i\in\alpha}\eta_i^2`; boundary pairs: condensed/condensed and
+    condensed/substrate grains; :math:`\mathbf n_{ij} \propto \nabla(\eta_i - \eta_j)`,
+    :math:`\mathbf n_s \propto \nabla Q_s^{1/2}`). The lattice term is the harmonic face mean
+    (no flux into a phase with D = 0), the path terms arithmetic means. The factor
+    :math:`1 - (\mathbf n\cdot\mathbf e_f)^2` keeps of a face's two-point flux the part
+    along the boundary or surface: the normal component of the tangential projector
+    :math:`I - \mathbf n\otimes\mathbf n` (its off-diagonal part, which would need the
+    tangential gradient at the face, is dropped; the Mullins test measures what that
+    leaves). Each weight is 1 at the centre of a two-grain interface and integrates to
+    :math:`2l/3` across it (tanh profile): a path of diffusivity D carries
+    :math:`\delta D` with :math:`\delta = 2l/3`.
+    """
+    gp = np.asarray(grain_phase)
+    M = geometry.harmonic(fe.bulk_diffusivity(eta, gp, lc))
+    e2 = eta**2
+    surroundings = gp == lc.surroundings
+    if lc.surface_diffusivity.any():
+        Q = fe.phase_sums(eta, gp, lc.n_phases)
+        w = 16.0 * (lc.surface_diffusivity @ Q) * Q[lc.surroundings]
+        if w.max() > 0.0:
+            # the normal from grad sqrt(Q_s) (= grad eta_s for one surroundings grain): Q_s itself falls
+            # below the gradient floor a few widths into the particle, where the weight is not yet negligible
+            M = M + geometry.arithmetic(w) * _tangential(geometry, geometry.face_gradient(np.sqrt(Q[lc.surroundings])))
+    if lc.boundary_diffusivity > 0.0:
+        host = np.flatnonzero(~surroundings)
+        substrate = gp == lc.substrate
+        gradients: dict[int, np.ndarray] = {}
+        for a, i in enumerate(host):
+            for j in host[a + 1 :]:
+                if substrate[i] and substrate[j]:
+                    continue
+                w = 16.0 * e2[i] * e2[j]
+                if w.max() < 1e-8:
+                    continue
+                for g in (i, j):
+                    if g not in gradients:
+                        gradients[g] = geometry.face_gradient(eta[g])
+                M = M + lc.boundary_diffusivity * geometry.arithmetic(w) * _tangential(geometry, gradients[i] - gradients[j])
+    return lc.transport_susceptibility * M
 
 
 @dataclass(frozen=True)
@@ -205,15 +273,17 @@ class StepCoefficients:
     tau: (cells,) 1/L; kappa_face: (faces,) gradient coefficient at faces, or
     (evolving grains, faces) when it differs per grain (facets: kappa gamma^2 + stabilizer);
     s_plus, explicit: (evolving grains, cells) implicit source coefficient and
-    explicit source; diffusivity_face: (faces,); c_hat: (cells,).
+    explicit source; mobility_face: (faces,) M of the transport; susceptibility:
+    (cells,) chi_bar; n_hat: (species, cells) the equilibrium densities.
     """
 
     tau: np.ndarray
     kappa_face: np.ndarray
     s_plus: np.ndarray
     explicit: np.ndarray
-    diffusivity_face: np.ndarray
-    c_hat: np.ndarray
+    mobility_face: np.ndarray
+    susceptibility: np.ndarray
+    n_hat: np.ndarray
 
     def grain_kappa(self, n: int) -> np.ndarray:
         """Face coefficient of the n-th evolving grain's diffusion term."""
@@ -222,7 +292,7 @@ class StepCoefficients:
 
 def step_coefficients(
     eta: np.ndarray,
-    c: np.ndarray,
+    mu: np.ndarray,
     grain_phase: np.ndarray,
     evolving: np.ndarray,
     lc: fe.LocalCoefficients,
@@ -242,8 +312,8 @@ def step_coefficients(
     ----------
     eta
         Order parameters, (grains, cells).
-    c
-        NaH2PO4 fraction, (cells,).
+    mu
+        Chemical potentials of the species, (species, cells), held fixed in the eta equations.
     grain_phase
         Phase index of each grain.
     evolving
@@ -266,12 +336,11 @@ def step_coefficients(
     L = weights.interpolate(lc.mobility, fallback=float(lc.mobility.max()))
     kappa_face = _kappa_face(weights, lc, geometry)
     grad = gradient_energy(eta, geometry, kappa_face, facets, orientation_deg)
-    s, slope = fe.driving_coefficient(eta, c, grain_phase, lc, gradient_density=grad.density, weights=weights)
+    s, slope = fe.driving_coefficient(eta, mu, grain_phase, lc, gradient_density=grad.density, weights=weights)
     s, slope = s[evolving], slope[evolving]
     s_plus = np.maximum(slope, 0.0)
     eta_e = eta[evolving]
-    h = fe.phase_fractions(eta, grain_phase, lc.composition.size)
-    D = fe.diffusivity_field(eta, grain_phase, lc)
+    h = fe.phase_fractions(eta, grain_phase, lc.n_phases)
     explicit = (s_plus - s) * eta_e
     kappa = kappa_face
     if grad.coefficient is not None:
@@ -288,14 +357,15 @@ def step_coefficients(
         kappa_face=kappa,
         s_plus=s_plus,
         explicit=explicit,
-        diffusivity_face=geometry.harmonic(D),
-        c_hat=lc.composition @ h,
+        mobility_face=transport_mobility(eta, grain_phase, lc, geometry),
+        susceptibility=fe.mean_susceptibility(h, lc),
+        n_hat=fe.equilibrium_density(h, lc),
     )
 
 
 def free_energy(
     eta: np.ndarray,
-    c: np.ndarray,
+    n: np.ndarray,
     grain_phase: np.ndarray,
     lc: fe.LocalCoefficients,
     geometry: FaceGeometry,
@@ -303,7 +373,7 @@ def free_energy(
     orientation_deg: np.ndarray | None = None,
 ) -> float:
     """Total free energy in solver units: the functional whose derivative :func:`step_coefficients` uses."""
-    local = fe.local_free_energy(eta, c, grain_phase, lc)
+    local = fe.local_free_energy(eta, n, grain_phase, lc)
     kappa_face = _kappa_face(fe.PairWeights.of(eta, grain_phase), lc, geometry)
     return float((local * geometry.volume).sum()) + gradient_energy(eta, geometry, kappa_face, facets, orientation_deg).total(kappa_face)
 

@@ -12,7 +12,7 @@ two agree to solver tolerance.
 Differences from the plain path, both within solver tolerance: the order-
 parameter systems use Jacobi-preconditioned CG (their diagonals span orders of
 magnitude through 1/L); the c system uses CG preconditioned by a reused
-algebraic multigrid hierarchy at a tolerance of at most 1e-11. Both use
+algebraic multigrid hierarchy (shared by the species) at a tolerance of at most 1e-11. Both use
 :func:`conjugate_gradient` with FiPy's stopping rule.
 """
 
@@ -86,48 +86,46 @@ class FastEquations:
     def step(
         self,
         eta: np.ndarray,
-        c: np.ndarray,
+        n: np.ndarray,
         k: StepCoefficients,
         evolving: np.ndarray,
         dt: float,
         guess: tuple[np.ndarray, np.ndarray] | None = None,
-        solve_c: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, int]:
-        """Advance one implicit step from (eta, c); returns (eta, c, linear iterations).
+        """Advance one implicit step from (eta, n); returns (eta, mu, linear iterations).
 
-        ``guess`` (the latest sweep's iterate) is the CG starting point.
-        ``solve_c=False`` leaves c at its start-of-step value (sweeps before the last).
+        ``guess`` (the latest sweep's eta and mu) is the CG starting point.
         """
-        eta_guess, c_guess = guess if guess is not None else (eta, c)
+        eta_guess, mu_guess = guess if guess is not None else (eta, (n - k.n_hat) / k.susceptibility)
         V = self.volume
         new_eta = eta.copy()
         iterations = 0
-        for n, i in enumerate(evolving):
-            diag = V * (k.tau / dt + k.s_plus[n])
-            rhs = V * (k.tau / dt * eta[i] + k.explicit[n])
-            A = self.operator(k.grain_kappa(n), diag)
+        for m, i in enumerate(evolving):
+            diag = V * (k.tau / dt + k.s_plus[m])
+            rhs = V * (k.tau / dt * eta[i] + k.explicit[m])
+            A = self.operator(k.grain_kappa(m), diag)
             new_eta[i], its = conjugate_gradient(A, rhs, eta_guess[i], self.tolerance, inverse_diagonal=1.0 / A.data[self._diag])
             iterations += its
-        if not solve_c:
-            return new_eta, c.copy(), iterations
-        A = self.operator(k.diffusivity_face, np.zeros_like(V))
-        rhs = V * c / dt + A @ k.c_hat
-        A.data[self._diag] += V / dt
-        new_c, its = self._solve_c(A, rhs, c_guess, dt)
-        return new_eta, new_c, iterations + its
+        A = self.operator(k.mobility_face, V * k.susceptibility / dt)
+        mu = np.empty_like(n)
+        for s in range(n.shape[0]):
+            mu[s], its = self._solve_mu(A, V * (n[s] - k.n_hat[s]) / dt, mu_guess[s], dt, fresh=s == 0)
+            iterations += its
+        return new_eta, mu, iterations
 
-    def _solve_c(self, A: sp.csr_matrix, rhs: np.ndarray, c: np.ndarray, dt: float) -> tuple[np.ndarray, int]:
-        """CG on c, preconditioned by an algebraic multigrid hierarchy that is reused across steps.
+    def _solve_mu(self, A: sp.csr_matrix, rhs: np.ndarray, mu: np.ndarray, dt: float, fresh: bool) -> tuple[np.ndarray, int]:
+        """CG on mu, preconditioned by an algebraic multigrid hierarchy that is reused across steps.
 
-        D dt / dx^2 reaches ~100, where plain CG needs 200-400 iterations
+        ``fresh``: the first species of this matrix (the hierarchy may be rebuilt; the
+        other species reuse it). M dt / (chi dx^2) reaches ~100, where plain CG needs 200-400 iterations
         (measured: 183 at 128^2, 398 at 256^2). A Ruge-Stuben hierarchy
         (pyamg) cuts that to 5-7; its build costs about one plain solve, so it
         is rebuilt only when dt changed by more than 10 %, after ``amg_reuse``
         solves, or when the iteration count has doubled since the build. The
-        tolerance is at most 1e-11, which keeps c conserved to ~1e-14 per step
-        despite the preconditioner (plain CG conserves it to round-off).
+        tolerance is at most 1e-11. Conservation does not rest on it: the
+        densities are taken from the fluxes of the solved mu.
         """
-        stale = (
+        stale = fresh and (
             self._amg is None
             or abs(dt / self._amg_dt - 1.0) > 0.1
             or self._amg_age >= self.amg_reuse
@@ -136,7 +134,7 @@ class FastEquations:
         if stale:
             self._amg = pyamg.ruge_stuben_solver(A.copy()).aspreconditioner(cycle="V")
             self._amg_age, self._amg_fresh, self._amg_dt = 0, None, dt
-        x, its = conjugate_gradient(A, rhs, c, min(self.tolerance, 1e-11), preconditioner=self._amg)
+        x, its = conjugate_gradient(A, rhs, mu, min(self.tolerance, 1e-11), preconditioner=self._amg)
         self._amg_age += 1
         self._amg_last = its
         if self._amg_fresh is None:

@@ -7,16 +7,21 @@ Per evolving grain :math:`i` (Allen-Cahn with pair mobility :math:`L(\eta)`),
     \frac{1}{L}\frac{\partial\eta_i}{\partial t} = \nabla\cdot(\kappa\nabla\eta_i)
         - s_i^{+}\eta_i - s_i^{-}\eta_i^{old}
 
-and for the NaH2PO4 fraction (conserved; :math:`\mu = A(c-\hat c)`, :math:`D = M A`),
+and for each conserved species k, solved for its chemical potential
+(:math:`n_k = \hat n_k + \bar\chi\mu_k` at the end of the step),
 
 .. math::
 
-    \frac{\partial c}{\partial t} = \nabla\cdot(D\nabla c) - \nabla\cdot(D\nabla\hat c).
+    \bar\chi\,\frac{\mu_k - \mu_k^{old}}{\Delta t} = \nabla\cdot(M\nabla\mu_k),\qquad
+    \mu_k^{old} = \frac{n_k^{old} - \hat n_k}{\bar\chi}
+
+(FiPy's ``TransientTerm`` with coefficient :math:`\bar\chi` and the "old" value
+set so that the left side is :math:`(n_k - n_k^{old})/\Delta t`). The stepper
+takes the new densities from the fluxes :math:`M\nabla\mu_k`
+(:func:`phasefield.numerics.stepping.transported`), so they are conserved to round-off.
 
 The terms are built once; each step only the coefficient variables are
 refreshed (``setValue``) from :func:`phasefield.numerics.coefficients.step_coefficients`.
-The cross flux :math:`D\nabla\hat c` is explicit and written as a divergence of
-face fluxes, so c is conserved to the linear solver's round-off.
 """
 
 from __future__ import annotations
@@ -52,12 +57,12 @@ class FipyEquations:
         self.tolerance = tolerance
         self.solver = solver
         self.eta = [fp.CellVariable(mesh=mesh, name=f"eta{i}", value=0.0, hasOld=True) for i in range(n_grains)]
-        self.c = fp.CellVariable(mesh=mesh, name="c", value=0.0, hasOld=True)
+        self.mu = fp.CellVariable(mesh=mesh, name="mu", value=0.0, hasOld=True)
+        self.susceptibility = fp.CellVariable(mesh=mesh, value=1.0)
         self.tau = fp.CellVariable(mesh=mesh, value=1.0)
         self.s_plus = [fp.CellVariable(mesh=mesh, value=0.0) for _ in range(n_grains)]
         self.explicit = [fp.CellVariable(mesh=mesh, value=0.0) for _ in range(n_grains)]
-        self.diffusivity = fp.FaceVariable(mesh=mesh, value=0.0)
-        self.c_hat = fp.CellVariable(mesh=mesh, value=0.0)
+        self.mobility = fp.FaceVariable(mesh=mesh, value=0.0)
         if anisotropic:  # one scalar face coefficient per grain: kappa gamma_i^2 (+ stabilizer)
             self.kappa = [fp.FaceVariable(mesh=mesh, value=1.0) for _ in range(n_grains)]
         else:
@@ -68,9 +73,7 @@ class FipyEquations:
             == fp.DiffusionTerm(coeff=kappa, var=eta) - fp.ImplicitSourceTerm(coeff=s, var=eta) + src
             for eta, kappa, s, src in zip(self.eta, self.kappa, self.s_plus, self.explicit)
         ]
-        self.c_equation = fp.TransientTerm(var=self.c) == fp.DiffusionTerm(coeff=self.diffusivity, var=self.c) - (
-            self.diffusivity * self.c_hat.faceGrad
-        ).divergence
+        self.mu_equation = fp.TransientTerm(coeff=self.susceptibility, var=self.mu) == fp.DiffusionTerm(coeff=self.mobility, var=self.mu)
 
     def reset(self) -> None:
         """Nothing is reused between steps here (see :meth:`FastEquations.reset`)."""
@@ -78,48 +81,47 @@ class FipyEquations:
     def step(
         self,
         eta: np.ndarray,
-        c: np.ndarray,
+        n: np.ndarray,
         k: StepCoefficients,
         evolving: np.ndarray,
         dt: float,
         guess: tuple[np.ndarray, np.ndarray] | None = None,
-        solve_c: bool = True,
     ) -> tuple[np.ndarray, np.ndarray, int]:
-        """Advance one implicit step from (eta, c); returns (eta, c, linear iterations).
+        """Advance one implicit step from (eta, n); returns (eta, mu, linear iterations).
 
-        ``guess`` (the latest sweep's iterate) is the value the variables hold
+        ``guess`` (the latest sweep's eta and mu) is the value the variables hold
         while solving (FiPy's initial guess); ``old`` is the start of the step.
-        ``solve_c=False`` leaves c at its start-of-step value (sweeps before the last).
         """
-        eta_guess, c_guess = guess if guess is not None else (eta, c)
+        eta_guess, mu_guess = guess if guess is not None else (eta, (n - k.n_hat) / k.susceptibility)
         new_eta = eta.copy()
         iterations = 0
         self.tau.setValue(k.tau)
         if k.kappa_face.ndim == 1:
             self.kappa[0].setValue(k.kappa_face)
-        for n, i in enumerate(evolving):
+        for m, i in enumerate(evolving):
             self.eta[i].setValue(eta[i])
             self.eta[i].updateOld()
             self.eta[i].setValue(eta_guess[i])
-            self.s_plus[i].setValue(k.s_plus[n])
-            self.explicit[i].setValue(k.explicit[n])
+            self.s_plus[i].setValue(k.s_plus[m])
+            self.explicit[i].setValue(k.explicit[m])
             if k.kappa_face.ndim == 2:
-                self.kappa[i].setValue(k.kappa_face[n])
+                self.kappa[i].setValue(k.kappa_face[m])
             solver = self._new_solver()
             self.eta_equations[i].solve(var=self.eta[i], dt=dt, solver=solver)
             iterations += _iterations(solver)
             new_eta[i] = self.eta[i].value
-        if not solve_c:
-            return new_eta, c.copy(), iterations
-        self.c.setValue(c)
-        self.c.updateOld()
-        self.c.setValue(c_guess)
-        self.diffusivity.setValue(k.diffusivity_face)
-        self.c_hat.setValue(k.c_hat)
-        solver = self._new_solver()
-        self.c_equation.solve(var=self.c, dt=dt, solver=solver)
-        iterations += _iterations(solver)
-        return new_eta, np.array(self.c.value), iterations
+        self.mobility.setValue(k.mobility_face)
+        self.susceptibility.setValue(k.susceptibility)
+        mu = np.empty_like(n)
+        for s in range(n.shape[0]):
+            self.mu.setValue((n[s] - k.n_hat[s]) / k.susceptibility)
+            self.mu.updateOld()
+            self.mu.setValue(mu_guess[s])
+            solver = self._new_solver()
+            self.mu_equation.solve(var=self.mu, dt=dt, solver=solver)
+            iterations += _iterations(solver)
+            mu[s] = self.mu.value
+        return new_eta, mu, iterations
 
     def _new_solver(self):
         if self.solver == "cg":

@@ -2,7 +2,8 @@
 
 One step is implicit Euler with the temperature at its end, solved to
 convergence: each sweep re-linearizes the coefficients about the latest
-iterate and solves the order parameters, then c; the sweeps are Anderson-mixed
+iterate and solves the order parameters, then the species' chemical potentials;
+the sweeps are Anderson-mixed
 and stop when the grain measures have converged (:meth:`Simulation.try_step`).
 
 The step size is chosen by a local error estimate from step doubling
@@ -80,7 +81,7 @@ _ANDERSON_DEPTH = 3
 class _Anderson:
     """Anderson mixing of the sweep iterates (type II; Walker & Ni, SIAM J. Numer. Anal. 49, 2011).
 
-    x holds the evolving order parameters and c; g(x) is one sweep. The next
+    x holds the evolving order parameters and mu; g(x) is one sweep. The next
     iterate is g_k - dG gamma with gamma the least-squares fit of the newest
     residual f_k = g_k - x_k by the last ``depth`` residual differences.
     """
@@ -90,9 +91,9 @@ class _Anderson:
         self.x: list[np.ndarray] = []
         self.f: list[np.ndarray] = []
 
-    def mix(self, eta, c, new_eta, new_c, evolving) -> tuple[np.ndarray, np.ndarray]:
-        x = np.concatenate([eta[evolving].ravel(), c])
-        g = np.concatenate([new_eta[evolving].ravel(), new_c])
+    def mix(self, eta, mu, new_eta, new_mu, evolving) -> tuple[np.ndarray, np.ndarray]:
+        x = np.concatenate([eta[evolving].ravel(), mu.ravel()])
+        g = np.concatenate([new_eta[evolving].ravel(), new_mu.ravel()])
         self.x.append(x)
         self.f.append(g - x)
         self.x, self.f = self.x[-self.depth - 1 :], self.f[-self.depth - 1 :]
@@ -102,8 +103,8 @@ class _Anderson:
             gamma = np.linalg.lstsq(dF, self.f[-1], rcond=1e-10)[0]
             g = g - dG @ gamma
         out = new_eta.copy()
-        out[evolving] = g[: -c.size].reshape(len(evolving), -1)
-        return out, g[-c.size :]
+        out[evolving] = g[: -mu.size].reshape(len(evolving), -1)
+        return out, g[-mu.size :].reshape(mu.shape)
 
 
 def acceptance_factor(error: float, previous: float) -> float:
@@ -138,6 +139,15 @@ def _measure_scale(measures: np.ndarray, start: np.ndarray, dt: float) -> float:
     return float(np.abs(measures - start).max()) + _CALM_RATE * dt
 
 
+def transported(n: np.ndarray, mu: np.ndarray, mobility_face: np.ndarray, dt: float, geometry: FaceGeometry) -> np.ndarray:
+    """n + dt div(M grad mu) / V per species: the densities after a step, from the fluxes.
+
+    Each face's flux leaves one cell and enters the other, so the sum of V n
+    does not change beyond round-off, whatever the linear solver's residual.
+    """
+    return n + dt * np.stack([geometry.flux_divergence(m, mobility_face) for m in mu]) / geometry.volume
+
+
 def _toward(remaining: float, dt: float) -> float:
     """The step toward a time ``remaining`` ahead when the controller proposes ``dt``.
 
@@ -163,7 +173,7 @@ class State:
 
     time: float
     eta: np.ndarray
-    c: np.ndarray
+    n: np.ndarray  # (species, cells) densities of the conserved precursor units
     orientation_deg: np.ndarray
     active: np.ndarray
     dt: float
@@ -234,12 +244,12 @@ class Simulation:
 
     # ---- state ------------------------------------------------------------------------------
     def initial_state(self) -> State:
-        eta, c = build_fields(self.micro, self.grid.coords_nm, self.params.interface_width_nm)
+        eta, n = build_fields(self.micro, self.grid.coords_nm, self.params.interface_width_nm)
         n_shaped = 1 + len(self.micro.grains)
         active = np.zeros(len(self.grains), dtype=bool)
         active[:n_shaped] = True
         orientation = np.array([g.orientation_deg for g in self.grains], dtype=float)
-        return State(time=0.0, eta=eta, c=c, orientation_deg=orientation, active=active, dt=self.params.dt_initial_s / self.units.time_s)
+        return State(time=0.0, eta=eta, n=n, orientation_deg=orientation, active=active, dt=self.params.dt_initial_s / self.units.time_s)
 
     def time_s(self, state: State) -> float:
         return state.time * self.units.time_s
@@ -249,11 +259,11 @@ class Simulation:
 
     # ---- one step ---------------------------------------------------------------------------
     def try_step(self, state: State, dt: float, equations=None) -> tuple[np.ndarray, np.ndarray, float]:
-        """Solve one step of size dt; returns (eta, c, largest field change).
+        """Solve one step of size dt; returns (eta, n, largest field change).
 
         The implicit step is a nonlinear system; each sweep re-linearizes the
         coefficients about the latest iterate and solves the order parameters
-        and then c. Plain sweeps (Picard) contract slowly where the explicit
+        and then the species' chemical potentials (:func:`transported`). Plain sweeps (Picard) contract slowly where the explicit
         parts are stiff (measured on epitaxy after nucleation, dt = 0.02 s:
         0.85 per sweep, 6 % of the step's NVP area change left after 12), so
         the iterates are combined by Anderson mixing (type II, depth
@@ -275,18 +285,19 @@ class Simulation:
         evolving = np.flatnonzero(state.active & ~self.fixed)
         m0 = _grain_measures(state.eta)
         mixer = _Anderson(_ANDERSON_DEPTH)
-        eta, c = state.eta, state.c
+        eta = state.eta
+        mu = fe.chemical_potential(state.n, fe.phase_fractions(eta, self.grain_phase, lc.n_phases), lc)
         m = m0
         previous = math.inf
         for _ in range(self.params.sweeps):
-            k = step_coefficients(eta, c, self.grain_phase, evolving, lc, self.geometry, self.facets, state.orientation_deg, self.stabilization)
+            k = step_coefficients(eta, mu, self.grain_phase, evolving, lc, self.geometry, self.facets, state.orientation_deg, self.stabilization)
             if self.measure_targets:
                 k = self._with_multipliers(k, eta, evolving)
-            new_eta, new_c, _ = equations.step(state.eta, state.c, k, evolving, dt, guess=(eta, c), solve_c=True)
+            new_eta, new_mu, _ = equations.step(state.eta, state.n, k, evolving, dt, guess=(eta, mu))
             m_new = _grain_measures(new_eta)
             moved = float(np.abs(m_new - m).max())
             scale = _measure_scale(m_new, m0, dt)
-            eta, c = mixer.mix(eta, c, new_eta, new_c, evolving)
+            eta, mu = mixer.mix(eta, mu, new_eta, new_mu, evolving)
             m = _grain_measures(eta)
             theta = moved / previous  # 0 after the first sweep: no contraction known yet
             if moved == 0.0 or (0.0 < theta < 1.0 and theta / (1.0 - theta) * moved <= _SWEEP_FRACTION * self.params.time_tolerance * scale):
@@ -295,10 +306,11 @@ class Simulation:
         else:
             if self.params.sweeps > 1:
                 raise FloatingPointError(f"sweeps did not converge in {self.params.sweeps}")
-        change = max(float(np.abs(eta - state.eta).max()), float(np.abs(c - state.c).max()))
+        n = transported(state.n, mu, k.mobility_face, dt, self.geometry)
+        change = max(float(np.abs(eta - state.eta).max()), float(np.abs(n - state.n).max()))
         if not math.isfinite(change):
             raise FloatingPointError("non-finite field")
-        return eta, c, change
+        return eta, n, change
 
     def allen_cahn_force(self, k, eta: np.ndarray, evolving: np.ndarray) -> np.ndarray:
         """F_i = -dF/d eta_i / V at the iterate, (evolving, cells), with the discrete operators of
@@ -322,26 +334,26 @@ class Simulation:
     def doubled_step(self, state: State, dt: float) -> tuple[np.ndarray, np.ndarray, float, float]:
         """Step doubling: one whole step and two half steps, kept as their Richardson extrapolation.
 
-        Returns (eta, c, largest field change, error estimate / time_tolerance);
+        Returns (eta, n, largest field change, error estimate / time_tolerance);
         the estimate is that of the two halves, so it bounds the extrapolated
         result's error conservatively. The whole step comes first: if it breaks
         the field-change cap, the halves are not computed.
         """
-        whole_eta, whole_c, change = self.try_step(state, dt, self.whole_step_equations)
+        whole_eta, whole_n, change = self.try_step(state, dt, self.whole_step_equations)
         if change > self.params.max_field_change:
-            return whole_eta, whole_c, change, math.inf
+            return whole_eta, whole_n, change, math.inf
         whole_eta = self._hold(whole_eta)
         # the halves' sweeps start from the start of the step, not from the whole step: started there
         # they took 40 % fewer sweeps but correlated the two results, and the controller took 1.7x the
         # steps for a 6x larger error of the epitaxy NVP growth rate (same wall time)
-        eta, c, first = self.try_step(state, 0.5 * dt)
-        middle = dataclasses.replace(state, time=state.time + 0.5 * dt, eta=self._hold(eta), c=c)
-        eta, c, _ = self.try_step(middle, 0.5 * dt)
+        eta, n, first = self.try_step(state, 0.5 * dt)
+        middle = dataclasses.replace(state, time=state.time + 0.5 * dt, eta=self._hold(eta), n=n)
+        eta, n, _ = self.try_step(middle, 0.5 * dt)
         eta = self._hold(eta)
-        change = max(change, first, float(np.abs(eta - state.eta).max()), float(np.abs(c - state.c).max()))
+        change = max(change, first, float(np.abs(eta - state.eta).max()), float(np.abs(n - state.n).max()))
         error = self.local_error(state.eta, eta, whole_eta, dt)
-        # local extrapolation: 2 halves - whole cancels the O(dt^2) local error; c stays conserved
-        return self._hold(2.0 * eta - whole_eta), 2.0 * c - whole_c, change, error
+        # local extrapolation: 2 halves - whole cancels the O(dt^2) local error; n stays conserved
+        return self._hold(2.0 * eta - whole_eta), 2.0 * n - whole_n, change, error
 
     def local_error(self, start: np.ndarray, halves: np.ndarray, whole: np.ndarray, dt: float) -> float:
         """Largest grain-measure difference of the two results over (tolerance x the largest measure change).
@@ -369,9 +381,9 @@ class Simulation:
             lands = dt == t_end - state.time
             clipped = dt < state.dt
             try:
-                eta, c, change, error = self.doubled_step(state, dt)
+                eta, n, change, error = self.doubled_step(state, dt)
             except FloatingPointError as err:
-                change, error, eta, c = math.inf, math.inf, None, None
+                change, error, eta, n = math.inf, math.inf, None, None
                 log.debug("step rejected at t=%g: %s", state.time, err)
             if change > p.max_field_change or error > 1.0:
                 state.n_rejected += 1
@@ -382,7 +394,7 @@ class Simulation:
                         "(frames written so far are kept; lower dt_max_s or check the parameters)"
                     )
                 continue
-            state.eta, state.c = eta, c
+            state.eta, state.n = eta, n
             state.time = t_end if lands else state.time + dt
             state.n_steps += 1
             if not clipped:  # a step cut short to land on a time says nothing about the next one
@@ -427,7 +439,7 @@ class Simulation:
         return None
 
     def plant_nucleus(self, state: State, slot: int, cell: int, lens: nucleation.Lens, formed_s: float | None = None) -> nucleation.Nucleus:
-        """Plant ``lens`` on the contact at ``cell`` into NVP ``slot`` (c conserved; see
+        """Plant ``lens`` on the contact at ``cell`` into NVP ``slot`` (n conserved; see
         :func:`phasefield.model.nucleation.plant`); ``formed_s`` is the formation time [s] (default: now)."""
         p = self.params
         formed_s = self.time_s(state) if formed_s is None else formed_s
@@ -439,7 +451,7 @@ class Simulation:
         parents = np.flatnonzero(self.grain_phase == _A)
         if parents.size:  # epitaxy: the NH4VO3 grain under the nucleus lends its orientation
             state.orientation_deg[slot] = state.orientation_deg[parents[np.argmax(state.eta[parents, cell])]]
-        state.eta, state.c = nucleation.plant(state.eta, state.c, self.grain_phase, slot, distance, p.interface_width_nm, reach)
+        state.eta, state.n = nucleation.plant(state.eta, state.n, self.grain_phase, slot, distance, p.interface_width_nm, reach)
         state.active[slot] = True
         state.nuclei += 1
         state.formed_s.append(float(formed_s))
@@ -451,15 +463,19 @@ class Simulation:
     def free_energy_J(self, state: State) -> float:
         """Total free energy [J, per metre of thickness in 2D]: the functional the equations descend."""
         lc = self._local(self.temperature_K(state.time))
-        total = free_energy(state.eta, state.c, self.grain_phase, lc, self.geometry, self.facets, state.orientation_deg)
+        total = free_energy(state.eta, state.n, self.grain_phase, lc, self.geometry, self.facets, state.orientation_deg)
         return total * self.units.energy_J_m3 * self.units.length_m**self.grid.dim
 
     def frame(self, state: State) -> xr.Dataset:
+        lc = self._local(self.temperature_K(state.time))
         return frame_dataset(
             time_s=self.time_s(state),
             temperature_K=self.temperature_K(state.time),
             eta=state.eta,
-            c=state.c,
+            n=state.n,
+            mu=fe.chemical_potential(state.n, fe.phase_fractions(state.eta, self.grain_phase, len(PHASES)), lc),
+            susceptibility=lc.susceptibility,
+            energy_J_m3=self.units.energy_J_m3,
             grain_phase=self.grain_phase,
             orientation_deg=state.orientation_deg,
             active=state.active,

@@ -20,7 +20,7 @@ from scenarios.epitaxy import run
 from tests.conftest import small_epitaxy
 from tests.scenarios.test_cli import SMALL as SMALL_TOML  # the command line's small epitaxy run
 
-REQUIRED = ["T", "c", "eta", "grain_phase", "phase_map", "phase_fraction", "centroid_x", "centroid_y", "mean_V_valence", "c_total", "free_energy"]
+REQUIRED = ["T", "c", "eta", "grain_phase", "phase_map", "phase_fraction", "centroid_x", "centroid_y", "mean_V_valence", "n", "mu", "amount", "amount_in_surroundings", "free_energy"]
 
 
 def test_file_reopens_with_xarray_and_every_variable_has_units(tmp_nc):
@@ -75,7 +75,7 @@ def test_killed_run_keeps_frames_and_resumes_to_the_uninterrupted_state(tmp_path
     assert resumed.attrs["n_steps"] == straight.attrs["n_steps"]
     # same steps, same random draws: identical up to the float64 round trip of the file (exact here)
     np.testing.assert_allclose(resumed.eta.values, straight.eta.values, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(resumed.c.values, straight.c.values, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(resumed.n.values, straight.n.values, rtol=0, atol=1e-12)
     assert int(resumed.attrs["n_nuclei"]) == int(straight.attrs["n_nuclei"])
 
 
@@ -223,11 +223,11 @@ def small_fs(tmp_path):
 
 
 def test_full_disk_during_a_frame_is_one_line_and_keeps_the_frames(tmp_path, small_fs, capsys):
-    """A real ENOSPC (a 300 kB tmpfs holds two frames of the small run): one line, exit 1, the two
+    """A real ENOSPC (a 420 kB tmpfs holds two frames of the small run): one line, exit 1, the two
     frames kept; on a bigger disk --resume repeats the uninterrupted run."""
     from scenarios.cli import main
 
-    disk = small_fs("300k")
+    disk = small_fs("420k")
     out = disk / "e.nc"
     argv = _cli(tmp_path, out)[3:]
     assert main(argv) == 1

@@ -142,44 +142,51 @@ def epitaxy_sim():
     return p, Simulation(p, microstructure(p))
 
 
-def test_the_planted_seed_grows_from_its_first_step_in_the_small_epitaxy(epitaxy_sim):
-    """The seed nucleation plants at 710 degC (default facets and chemistry) is supercritical."""
+def test_the_planted_seed_survives_and_grows_in_the_small_epitaxy(epitaxy_sim):
+    """The seed nucleation plants at 710 degC (default facets and chemistry) is supercritical.
+
+    Not monotone since V is conserved: where the seed replaces NH4VO3 it holds 2/5 of the
+    V, and the rest, put into the NH4VO3 next to it (n_V up to 1.33), must diffuse away
+    before the front advances (measured areas 90.2 planted, 88.5 at 1 s, 100.1 at 3 s)."""
     p, sim = epitaxy_sim
     state = sim.initial_state()
     h = fe.phase_fractions(state.eta, sim.grain_phase, len(PHASES))
     lens = nucleation.seed_nucleus(p, 710.0 + 273.15)
-    areas = _areas_after_planting(sim, state, lens, int(np.argmax(nucleation.contact_weight(h))), (0.1, 0.5))
-    assert np.all(np.diff(areas) >= 0) and areas[-1] > areas[0], areas
+    areas = _areas_after_planting(sim, state, lens, int(np.argmax(nucleation.contact_weight(h))), (0.5, 1.0, 2.0, 3.0))
+    assert areas.min() > 0.95 * areas[0] and areas[-1] > 1.05 * areas[0], areas
 
 
 # ---- composition ------------------------------------------------------------------------------
-def test_planting_sets_c_to_three_fifths_in_the_seed_and_conserves_its_integral(epitaxy_sim):
+def test_planting_sets_nvp_densities_in_the_seed_and_conserves_both_species(epitaxy_sim):
     p, sim = epitaxy_sim
     state = sim.initial_state()
-    c0 = state.c.copy()
+    n0 = state.n.copy()
     h = fe.phase_fractions(state.eta, sim.grain_phase, len(PHASES))
     cell = int(np.argmax(nucleation.contact_weight(h)))
     sim.plant_nucleus(state, int(np.flatnonzero(sim.grain_phase == _NVP)[0]), cell, nucleation.seed_nucleus(p, 983.15))
-    assert abs(state.c.sum() / c0.sum() - 1.0) < 1e-12
+    np.testing.assert_allclose(state.n.sum(axis=1), n0.sum(axis=1), rtol=1e-12)
     h = fe.phase_fractions(state.eta, sim.grain_phase, len(PHASES))
-    core = h[_NVP] > 0.99  # c = c_hat there, within 0.01 of 3/5
-    assert core.sum() > 10 and np.abs(state.c[core] - 0.6).max() < 0.01
-    assert state.c.min() >= 0.0 and state.c.max() <= 1.0
-    # the NaH2PO4 units came from the precursor next to the seed, not from far away
-    changed = np.abs(state.c - c0) > 1e-6
+    core = h[_NVP] > 0.99  # n = n_hat there: (2/5, 3/5) within 0.01
+    assert core.sum() > 10 and np.abs(state.n[:, core] - np.array([[0.4], [0.6]])).max() < 0.01
+    assert state.n.min() >= 0.0
+    # the units came from the precursor next to the seed, not from far away
+    changed = (np.abs(state.n - n0) > 1e-6).any(axis=0)
     distance = np.sqrt(((sim.grid.coords_nm - sim.grid.coords_nm[:, [cell]]) ** 2).sum(axis=0))
     lens = nucleation.seed_nucleus(p, 983.15)
     assert distance[changed].max() < lens.radius_S_nm + lens.half_chord_nm + 4 * p.interface_width_nm
 
 
-def test_nvp_area_does_not_fall_after_nucleation_in_a_small_epitaxy_run():
+def test_nvp_survives_nucleation_and_grows_in_a_small_epitaxy_run():
+    """Through the whole nucleation path: the NVP area dips while the V its seed displaced
+    diffuses away (measured 84.4 -> 81.7 nm^2), then grows (82.9 at 2 s)."""
     from scenarios.epitaxy import run
 
     ds = run(small_epitaxy(duration_s=2.0, output_interval_s=0.25))
     nvp = ds.phase_area.sel(phase="NVP").values
     assert ds.attrs["n_nuclei"] >= 1 and nvp[-1] > 0
-    assert np.all(np.diff(nvp[np.argmax(nvp > 0) :]) >= 0), nvp
-    assert np.abs(ds.c_total.values / ds.c_total.values[0] - 1).max() < 1e-8
+    grown = nvp[np.argmax(nvp > 0) :]
+    assert grown.min() > 0.95 * grown[0] and grown[-1] > grown.min() + 0.5, nvp
+    assert np.abs(ds.amount.values / ds.amount.values[0] - 1).max() < 1e-8
 
 
 # ---- full slots ---------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ def _circle(grid: int = 48, size_nm: float = 24.0, radius_nm: float = 7.0, **cha
 
 def _substeps(sim: Simulation, state, dt: float, n: int):
     for _ in range(n):
-        eta, c, _ = sim.try_step(state, dt / n)
-        state = dataclasses.replace(state, eta=eta, c=c, time=state.time + dt / n)
+        eta, n_, _ = sim.try_step(state, dt / n)
+        state = dataclasses.replace(state, eta=eta, n=n_, time=state.time + dt / n)
     return state
 
 
@@ -171,15 +171,13 @@ def test_both_backends_take_the_same_controlled_steps():
     np.testing.assert_allclose(runs[0].eta.values, runs[1].eta.values, atol=1e-6)
 
 
-# dt -> 0 limits measured with fixed steps (dt_initial_s = dt_max_s) and the Richardson
+# dt -> 0 limit measured with fixed steps (dt_initial_s = dt_max_s) and the Richardson
 # extrapolation of two of them, the scheme being first order in time:
-# curvature flow (below): -48.94 (2.5 ms), -49.03 (1 ms) -> -49.09 nm^2/s;
-# epitaxy at --grid 64, seed 0 (NVP forms at 7.57 s in every run), sweeps converged to 2e-3 of each
-# step's change: NVP area at 12 s 154.31 (4 ms), 154.30 (2 ms) -> 154.28 nm^2, growth rate over
-# 12-20 s 12.205, 12.203 -> 12.20 nm^2/s (the error-controlled run at time_tolerance 0.02: 154.26, 12.20).
+# curvature flow (below): -48.94 (2.5 ms), -49.03 (1 ms) -> -49.09 nm^2/s.
+# (The epitaxy limits measured the same way, 154.28 nm^2 at 12 s and 12.20 nm^2/s, belong to the
+# model before matter transport, version 374ba77; the epitaxy test below now compares with a
+# 5x tighter tolerance instead.)
 CURVATURE_FLOW_LIMIT = -49.09
-EPITAXY_NVP_AREA_12S_LIMIT = 154.28
-EPITAXY_NVP_RATE_LIMIT = 12.20
 
 
 def test_default_tolerance_gives_curvature_flow_within_3_percent_of_the_dt_limit():
@@ -194,14 +192,20 @@ def test_default_tolerance_gives_curvature_flow_within_3_percent_of_the_dt_limit
 
 
 @pytest.mark.slow
-def test_default_tolerance_gives_epitaxy_nvp_area_and_rate_within_3_percent_of_the_dt_limit():
-    """The epitaxy scenario at --grid 64 with its DEFAULT stepping (minutes). Measured: 154.38 nm^2
-    (+0.06 %) and 12.22 nm^2/s (+0.16 %), 930 steps; time_tolerance 0.5 gave a rate 5.2 % low."""
+def test_default_tolerance_gives_epitaxy_nvp_area_and_rate_within_3_percent_of_a_5x_tighter_one():
+    """The epitaxy scenario at --grid 64 with its DEFAULT stepping against time_tolerance 0.02
+    (minutes each). The local error scales with the tolerance, so the tighter run is 5x closer
+    to the dt -> 0 limit. Before matter transport: default +0.06 % (area at 12 s) and +0.16 %
+    (rate) off the Richardson limit, tolerance 0.02 -0.01 % / 0.0 %."""
     from scenarios.epitaxy import EpitaxyParameters
     from scenarios.epitaxy import run as run_epitaxy
 
-    ds = run_epitaxy(EpitaxyParameters(grid=64))
-    t, area = ds.time.values, ds.phase_area.sel(phase="NVP").values
-    late = t >= 12.0 - 1e-9
-    assert area[np.argmin(np.abs(t - 12.0))] == pytest.approx(EPITAXY_NVP_AREA_12S_LIMIT, rel=0.03)
-    assert np.polyfit(t[late], area[late], 1)[0] == pytest.approx(EPITAXY_NVP_RATE_LIMIT, rel=0.03)
+    def area_and_rate(tolerance):
+        ds = run_epitaxy(EpitaxyParameters(grid=64, time_tolerance=tolerance))
+        t, area = ds.time.values, ds.phase_area.sel(phase="NVP").values
+        late = t >= 12.0 - 1e-9
+        return area[np.argmin(np.abs(t - 12.0))], np.polyfit(t[late], area[late], 1)[0]
+
+    default, tight = area_and_rate(0.1), area_and_rate(0.02)
+    print(f"NVP area at 12 s, rate 12-20 s: default {default}, tolerance 0.02 {tight}")
+    assert default == pytest.approx(tight, rel=0.03)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, Simulation
+from phasefield.model import free_energy as fe
 from phasefield.numerics.coefficients import free_energy, step_coefficients
 from tests.conftest import isothermal
 
@@ -50,7 +51,7 @@ def _case(name: str) -> tuple[ModelParameters, Microstructure]:
         )
         shapes = (Disc((8.5, 12.0), 5.0), Disc((15.0, 12.0), 4.5))
         return p, Microstructure(grains=(Grain("NH4VO3", 10.0), Grain("NVP", 35.0)), shapes=shapes)
-    if name == "reaction":  # NVP growing at 715 degC with the chemistry and c diffusion on
+    if name == "reaction":  # NVP growing at 715 degC with the chemistry and transport on
         p = _params(temperature_C=715.0)
         shapes = (Disc((9.0, 12.0), 6.0), Disc((17.0, 12.0), 5.0), Disc((13.5, 12.0), 2.5))
         return p, Microstructure(grains=(Grain("NH4VO3"), Grain("NaH2PO4"), Grain("NVP")), shapes=shapes)
@@ -61,7 +62,9 @@ def _case(name: str) -> tuple[ModelParameters, Microstructure]:
 def test_allen_cahn_force_is_minus_the_derivative_of_the_reported_free_energy(name):
     """-dF/d eta (central differences of the reported functional) equals the solver's force.
 
-    Every term: the double well and chemistry, the derivatives of the interpolated
+    Every term: the double well and chemistry (at densities perturbed off equilibrium, so
+    that the grand-potential force at fixed mu is compared with dF/d eta at fixed n, the
+    Legendre identity), the derivatives of the interpolated
     m(eta) and kappa(eta), with facets the direction dependence of gamma (the
     explicit G^T v of coefficients.GradientEnergy) and the neighbour weights at a
     junction of two faceted grains and the surroundings. Directional derivative
@@ -74,7 +77,9 @@ def test_allen_cahn_force_is_minus_the_derivative_of_the_reported_free_energy(na
     eta = state.eta
     evolving = np.flatnonzero(state.active & ~sim.fixed)
     lc = sim._local(sim.temperature_K(0.0))
-    k = step_coefficients(eta, state.c, sim.grain_phase, evolving, lc, sim.geometry, sim.facets, state.orientation_deg, None)
+    n = state.n + 0.05 * rng.normal(size=state.n.shape) * state.n
+    mu = fe.chemical_potential(n, fe.phase_fractions(eta, sim.grain_phase, lc.n_phases), lc)
+    k = step_coefficients(eta, mu, sim.grain_phase, evolving, lc, sim.geometry, sim.facets, state.orientation_deg, None)
     force = sim.allen_cahn_force(k, eta, evolving)
     # inside the interfaces proper: in the far tails (eta < 1e-2) P(eta) blends to its fallback
     # over eta ~ 1e-3, where a difference quotient would need steps below round-off
@@ -83,7 +88,7 @@ def test_allen_cahn_force_is_minus_the_derivative_of_the_reported_free_energy(na
     direction[evolving] = rng.normal(size=(evolving.size, eta.shape[1])) * width**2 * (width > 0.01)
 
     def energy(e):
-        return free_energy(e, state.c, sim.grain_phase, lc, sim.geometry, sim.facets, state.orientation_deg)
+        return free_energy(e, n, sim.grain_phase, lc, sim.geometry, sim.facets, state.orientation_deg)
 
     def quotient(h):
         return (energy(eta + h * direction) - energy(eta - h * direction)) / (2 * h)
