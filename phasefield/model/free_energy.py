@@ -274,11 +274,6 @@ def chemical_potential(n: np.ndarray, h: np.ndarray, lc: LocalCoefficients) -> n
     return (n - equilibrium_density(h, lc)) / mean_susceptibility(h, lc)
 
 
-def phase_densities(mu: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
-    """n_k^alpha = rho_k^alpha + chi_alpha mu_k: what each phase holds at mu, (phases, species, cells)."""
-    return lc.density[:, :, None] + lc.susceptibility[:, None, None] * mu[None]
-
-
 def driving_coefficient(
     eta: np.ndarray,
     mu: np.ndarray,

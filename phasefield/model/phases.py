@@ -184,12 +184,6 @@ PHASES: tuple[str, ...] = REGISTRY.names
 SURROUNDINGS = REGISTRY.surroundings
 SUBSTRATE = REGISTRY.substrate
 
-COMPOSITION: dict[str, float] = {ph.name: ph.composition for ph in REGISTRY.phases}
-"""Equilibrium NaH2PO4 fraction c of each phase."""
-
-V_CONTENT: dict[str, float] = {ph.name: ph.v_content for ph in REGISTRY.phases}
-"""V atoms per precursor unit (the NH4VO3 fraction, 1 - c, of each phase)."""
-
 DENSITY: dict[str, tuple[float, float]] = {ph.name: (ph.v_content, ph.composition) for ph in REGISTRY.phases}
 """Equilibrium (n_V, n_P) of each phase, in the order of :data:`SPECIES`."""
 

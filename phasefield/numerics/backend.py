@@ -32,7 +32,7 @@ class Backend(Protocol):
         k: StepCoefficients,
         evolving: np.ndarray,
         dt: float,
-        guess: tuple[np.ndarray, np.ndarray] | None = None,
+        guess: tuple[np.ndarray, np.ndarray],
     ) -> tuple[np.ndarray, np.ndarray, int]:
         """Advance one implicit step from (eta, n); returns (eta, mu, linear iterations).
 

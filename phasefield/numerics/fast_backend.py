@@ -11,7 +11,7 @@ two agree to solver tolerance.
 
 Differences from the plain path, both within solver tolerance: the order-
 parameter systems use Jacobi-preconditioned CG (their diagonals span orders of
-magnitude through 1/L); the c system uses CG preconditioned by a reused
+magnitude through 1/L); the mu systems use CG preconditioned by a reused
 algebraic multigrid hierarchy (shared by the species) at a tolerance of at most 1e-11. Both use
 :func:`conjugate_gradient` with FiPy's stopping rule.
 """
@@ -90,13 +90,13 @@ class FastEquations:
         k: StepCoefficients,
         evolving: np.ndarray,
         dt: float,
-        guess: tuple[np.ndarray, np.ndarray] | None = None,
+        guess: tuple[np.ndarray, np.ndarray],
     ) -> tuple[np.ndarray, np.ndarray, int]:
         """Advance one implicit step from (eta, n); returns (eta, mu, linear iterations).
 
         ``guess`` (the latest sweep's eta and mu) is the CG starting point.
         """
-        eta_guess, mu_guess = guess if guess is not None else (eta, (n - k.n_hat) / k.susceptibility)
+        eta_guess, mu_guess = guess
         V = self.volume
         new_eta = eta.copy()
         iterations = 0

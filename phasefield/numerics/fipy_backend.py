@@ -85,14 +85,14 @@ class FipyEquations:
         k: StepCoefficients,
         evolving: np.ndarray,
         dt: float,
-        guess: tuple[np.ndarray, np.ndarray] | None = None,
+        guess: tuple[np.ndarray, np.ndarray],
     ) -> tuple[np.ndarray, np.ndarray, int]:
         """Advance one implicit step from (eta, n); returns (eta, mu, linear iterations).
 
         ``guess`` (the latest sweep's eta and mu) is the value the variables hold
         while solving (FiPy's initial guess); ``old`` is the start of the step.
         """
-        eta_guess, mu_guess = guess if guess is not None else (eta, (n - k.n_hat) / k.susceptibility)
+        eta_guess, mu_guess = guess
         new_eta = eta.copy()
         iterations = 0
         self.tau.setValue(k.tau)

@@ -11,12 +11,11 @@ import pytest
 
 from phasefield import ModelParameters
 from phasefield.model.phases import (
-    COMPOSITION,
+    DENSITY,
     PHASES,
     REGISTRY,
     SUBSTRATE,
     SURROUNDINGS,
-    V_CONTENT,
     V_VALENCE,
     ChemicalEnergy,
     Phase,
@@ -42,8 +41,7 @@ def test_output_order_is_unchanged():
 
 
 def test_tables_derive_from_the_registry():
-    assert COMPOSITION == {ph.name: ph.composition for ph in REGISTRY.phases}
-    assert V_CONTENT == {ph.name: ph.v_content for ph in REGISTRY.phases}
+    assert DENSITY == {ph.name: (ph.v_content, ph.composition) for ph in REGISTRY.phases}
     assert V_VALENCE == {"amorphous": 5.0, "NH4VO3": 5.0, "NVP": 3.0}
     assert REGISTRY.condensed == ("amorphous", "NH4VO3", "NaH2PO4", "NVP")
 
