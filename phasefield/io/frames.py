@@ -119,12 +119,15 @@ def frame_dataset(
         vals = np.where(empty, np.nan, centroids[k])
         data[f"centroid_{axis}"] = (("time", "grain"), vals[None], {"units": "nm", "long_name": f"{axis} of the grain centroid"})
     coords = {
-        "time": ("time", [time_s], {"units": "s", "long_name": "time", "axis": "T"}),
+        # elapsed time since the start of the run: a simulation has no calendar epoch, and a
+        # "seconds since <date>" unit would make xarray decode it to dates (see tests/phasefield/io/test_cf_compliance.py)
+        "time": ("time", [time_s], {"units": "s", "standard_name": "time", "long_name": "time since the start of the run", "axis": "T"}),
         "phase": ("phase", np.array(PHASES, dtype=object), {"units": "1", "long_name": "phase label"}),
         "species": ("species", np.array([f"{k}-bearing unit" for k in SPECIES], dtype=object), {"units": "1", "long_name": "conserved species"}),
         "grain": ("grain", np.arange(eta.shape[0]), {"units": "1", "long_name": "grain (order-parameter slot) index"}),
         "grain_phase": ("grain", np.array([PHASES[i] for i in grain_phase], dtype=object), {"units": "1", "long_name": "phase of each grain"}),
     }
     for k, axis in enumerate(_AXES[: grid.dim]):
-        coords[axis] = (axis, grid.axis_nm(k), {"units": "nm", "long_name": f"{axis} position of cell centres", "axis": axis.upper()})
+        # no CF "axis" attribute: CF reads X, Y, Z as longitude, latitude and vertical
+        coords[axis] = (axis, grid.axis_nm(k), {"units": "nm", "long_name": f"{axis} position of cell centres"})
     return xr.Dataset(data, coords=coords)

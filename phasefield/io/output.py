@@ -232,10 +232,14 @@ def remove_run(path: Path) -> None:
 
 # ---- writing -----------------------------------------------------------------------------------
 def _encoding(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
+    """Compression for numeric arrays; no ``_FillValue`` on coordinate variables (CF 2.5.1: they
+    must not have missing values, and xarray would give float ones a NaN fill)."""
     enc: dict[str, dict[str, Any]] = {}
     for name, var in ds.variables.items():
         if var.dtype.kind in "fiu" and var.ndim >= 1:
             enc[name] = dict(COMPRESSION)
+        if name in ds.dims:
+            enc.setdefault(name, {})["_FillValue"] = None
     return enc
 
 

@@ -489,6 +489,7 @@ class Simulation:
             "Conventions": "CF-1.11",
             "title": "nvp-growth phase-field run",
             "source": f"nvp-growth {package_version()}",
+            "history": f"written by nvp-growth {package_version()} (phasefield.run)",
             "package_version": package_version(),
             "parameters": p.to_json(),
             "parameters_class": type(p).__name__,
