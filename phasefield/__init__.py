@@ -15,6 +15,7 @@ from .model.overrides import apply_overrides
 from .model.parameters import ModelParameters
 from .model.values import ParameterError
 from .model.phases import PHASES
+from .numerics.guards import FieldFault
 from .numerics.stepping import Simulation, SimulationError
 from .numerics.units import SolverUnits
 
@@ -22,6 +23,7 @@ __all__ = [
     "PHASES",
     "Disc",
     "FacetSet",
+    "FieldFault",
     "Grain",
     "HalfSpace",
     "Microstructure",

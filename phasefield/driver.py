@@ -25,6 +25,7 @@ from .io import output
 from .io.output import append_frame, last_frame, open_run, resume_state
 from .model.grains import Microstructure
 from .model.parameters import ModelParameters
+from .numerics.guards import FieldFault
 from .numerics.stepping import Simulation, SimulationError, State
 
 CONSERVATION_TOLERANCE = 1e-8
@@ -147,6 +148,11 @@ def run(
         or the frame write under way; the finished frames are merged into ``out``.
     phasefield.io.output.DiskFull, phasefield.io.output.OutputPlaceError
         No room to write; ``out`` is a directory or in a missing or read-only one.
+    SimulationError
+        The run cannot go on; the finished frames are merged into ``out``. Its subclass
+        :class:`phasefield.numerics.guards.FieldFault`: a NaN or inf in a field (raised at
+        the step that made it) or order parameters out of their bounds
+        (:func:`phasefield.numerics.guards.out_of_bounds`, checked after every step).
     """
     if out is None:
         _check_start(None, resume)
@@ -222,7 +228,10 @@ def _run_frames(
         while state.time < t_frame:
             t_nuc = state.nucleation_index * nuc_dt
             target = min(t_frame, t_nuc)
-            state = sim.advance(state, target)
+            try:
+                state = sim.advance(state, target)
+            except FieldFault as fault:  # NaN, inf or out of bounds: stopped at the step that made it
+                raise FieldFault(f"{fault}; the frames up to t = {written[-1]:.6g} s are kept") from None
             if state.time >= t_nuc - 1e-12 * max(t_nuc, 1.0):
                 sim.nucleate(state, rng)
                 state.nucleation_index += 1

@@ -18,6 +18,8 @@ algebraic multigrid hierarchy (shared by the species) at a tolerance of at most 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyamg
 import scipy.sparse as sp
@@ -168,7 +170,8 @@ def conjugate_gradient(
     ------
     FloatingPointError
         If it does not converge in ``max_iterations`` (the caller retries with
-        a smaller step).
+        a smaller step), or at once when a NaN or inf enters the iteration (a
+        comparison with NaN never stops it: it would run to ``max_iterations``).
     """
     x = x0.copy()
     r = b - A @ x
@@ -179,6 +182,8 @@ def conjugate_gradient(
     p = z.copy()
     rz = float(r @ z)
     for k in range(max_iterations):
+        if not (math.isfinite(rz) and math.isfinite(b_norm)):
+            raise FloatingPointError(f"conjugate gradients met NaN or inf (matrix, right-hand side or start) at iteration {k}")
         if float(np.sqrt(r @ r)) <= target:
             return x, k
         Ap = A @ p

@@ -60,6 +60,7 @@ from ..model.phases import PHASES, REGISTRY
 from .backend import make_backend
 from .coefficients import free_energy, local_coefficients, step_coefficients
 from .geometry import FaceGeometry
+from .guards import FieldFault, SimulationError, non_finite, out_of_bounds
 from .units import SolverUnits
 
 log = logging.getLogger(__name__)
@@ -161,10 +162,6 @@ def _toward(remaining: float, dt: float) -> float:
     if remaining < 2.0 * dt:
         return 0.5 * remaining
     return dt
-
-
-class SimulationError(RuntimeError):
-    """The time step collapsed (a blow-up); frames already written are kept."""
 
 
 @dataclass
@@ -281,6 +278,8 @@ class Simulation:
         refused (FloatingPointError), and the caller retries it smaller.
         """
         equations = self.equations if equations is None else equations
+        step = f"the step from t = {self.time_s(state):.6g} s to {(state.time + dt) * self.units.time_s:.6g} s"
+        self._require_finite(step, eta=state.eta, n=state.n)
         lc = self._local(self.temperature_K(state.time + dt))
         evolving = np.flatnonzero(state.active & ~self.fixed)
         m0 = _grain_measures(state.eta)
@@ -293,7 +292,10 @@ class Simulation:
             k = step_coefficients(eta, mu, self.grain_phase, evolving, lc, self.geometry, self.facets, state.orientation_deg, self.stabilization)
             if self.measure_targets:
                 k = self._with_multipliers(k, eta, evolving)
+            # before the solvers, which do not stop on NaN (see guards)
+            self._require_finite(step, mu=mu, **{f"the coefficient {f.name}": getattr(k, f.name) for f in dataclasses.fields(k)})
             new_eta, new_mu, _ = equations.step(state.eta, state.n, k, evolving, dt, guess=(eta, mu))
+            self._require_finite(step, eta=new_eta, mu=new_mu)
             m_new = _grain_measures(new_eta)
             moved = float(np.abs(m_new - m).max())
             scale = _measure_scale(m_new, m0, dt)
@@ -307,10 +309,16 @@ class Simulation:
             if self.params.sweeps > 1:
                 raise FloatingPointError(f"sweeps did not converge in {self.params.sweeps}")
         n = transported(state.n, mu, k.mobility_face, dt, self.geometry)
+        self._require_finite(step, eta=eta, mu=mu, n=n)
         change = max(float(np.abs(eta - state.eta).max()), float(np.abs(n - state.n).max()))
-        if not math.isfinite(change):
-            raise FloatingPointError("non-finite field")
         return eta, n, change
+
+    @staticmethod
+    def _require_finite(step: str, **fields: np.ndarray) -> None:
+        """Raise :class:`FieldFault` naming the first field of ``fields`` that holds NaN or inf."""
+        bad = non_finite(fields)
+        if bad is not None:
+            raise FieldFault(f"{bad} in {step}")
 
     def allen_cahn_force(self, k, eta: np.ndarray, evolving: np.ndarray) -> np.ndarray:
         """F_i = -dF/d eta_i / V at the iterate, (evolving, cells), with the discrete operators of
@@ -394,9 +402,13 @@ class Simulation:
                         "(frames written so far are kept; lower dt_max_s or check the parameters)"
                     )
                 continue
+            self._require_finite(f"the step from t = {self.time_s(state):.6g} s", eta=eta, n=n)  # the extrapolation too
             state.eta, state.n = eta, n
             state.time = t_end if lands else state.time + dt
             state.n_steps += 1
+            bad = out_of_bounds(eta, self.grid.coords_nm)
+            if bad is not None:
+                raise FieldFault(f"the order parameters left their bounds after the step to t = {self.time_s(state):.6g} s: {bad}")
             if not clipped:  # a step cut short to land on a time says nothing about the next one
                 state.dt = min(dt * acceptance_factor(error, state.error), dt_max)
                 state.error = error

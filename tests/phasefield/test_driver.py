@@ -1,4 +1,5 @@
-"""The run loop: a drift of the conserved amounts stops the run and keeps its frames."""
+"""The run loop's guards: a drift of the conserved amounts, a NaN or inf in a field, order
+parameters out of bounds stop the run with one line and keep its frames."""
 
 from __future__ import annotations
 
@@ -6,8 +7,12 @@ import numpy as np
 import pytest
 
 import phasefield.numerics.stepping as stepping
-from phasefield import Disc, Grain, Microstructure, SimulationError, open_run, run
+from phasefield import Disc, FieldFault, Grain, Microstructure, SimulationError, open_run, run
 from tests.conftest import isothermal
+
+SMALL = dict(grid=24, domain_nm=(12.0, 12.0), interface_width_nm=2.0, duration_s=0.2, output_interval_s=0.05)
+DISC = Microstructure(grains=(Grain("NaH2PO4"),), shapes=(Disc((6.0, 6.0), 4.0),))
+POISONED_AFTER_FRAME = 2  # the fault is injected into the first step after frame 2 (t = 0.1 s)
 
 
 def test_a_leak_of_units_stops_the_run_with_the_frames_kept(tmp_nc, monkeypatch):
@@ -18,11 +23,85 @@ def test_a_leak_of_units_stops_the_run_with_the_frames_kept(tmp_nc, monkeypatch)
     def leaking(n, mu, mobility_face, dt, geometry):
         return exact(n, mu, mobility_face, dt, geometry) * (1.0 - 1e-6)
 
-    p = isothermal(grid=24, domain_nm=(12.0, 12.0), interface_width_nm=2.0, duration_s=0.2, output_interval_s=0.05)
-    micro = Microstructure(grains=(Grain("NaH2PO4"),), shapes=(Disc((6.0, 6.0), 4.0),))
-    run(p, micro, tmp_nc)  # the real transport: no stop
+    p = isothermal(**SMALL)
+    run(p, DISC, tmp_nc)  # the real transport: no stop
     monkeypatch.setattr(stepping, "transported", leaking)
     with pytest.raises(SimulationError, match="conserved amounts drifted"):
-        run(p, micro, tmp_nc.with_name("leak.nc"))
+        run(p, DISC, tmp_nc.with_name("leak.nc"))
     kept = open_run(tmp_nc.with_name("leak.nc"))
     assert kept.sizes["time"] == 1 and np.isfinite(kept.n.values).all()
+
+
+def _poison_after_frame(monkeypatch, name, owner, fault):
+    """Replace ``owner.name`` by a wrapper that passes its result through ``fault`` once frame
+    ``POISONED_AFTER_FRAME`` is written; returns (the on_frame callback, the calls since)."""
+    exact = getattr(owner, name)
+    calls = [0]
+    poisoned = [False]
+
+    def wrapper(*args, **kwargs):
+        result = exact(*args, **kwargs)
+        if not poisoned[0]:
+            return result
+        calls[0] += 1
+        return fault(result)
+
+    def on_frame(index, _frame):
+        poisoned[0] = poisoned[0] or index == POISONED_AFTER_FRAME
+
+    monkeypatch.setattr(owner, name, wrapper)
+    return on_frame, calls
+
+
+def _with_nan(n):
+    n = n.copy()
+    n[1, 5] = np.nan
+    return n
+
+
+def test_a_nan_stops_the_run_at_the_step_that_made_it(tmp_nc, monkeypatch):
+    """A transport that returns a NaN stops the run in that very step (no smaller retries: the
+    transport is not called again), with one line naming the field and the time; the three
+    frames before it stay readable."""
+    on_frame, calls = _poison_after_frame(monkeypatch, "transported", stepping, _with_nan)
+    with pytest.raises(FieldFault) as stop:
+        run(isothermal(**SMALL), DISC, tmp_nc, on_frame=on_frame)
+    message = str(stop.value)
+    assert message.startswith("n (1 NaN and 0 inf of 1152 values) in the step from t = 0.1 s to ")
+    assert message.endswith("; the frames up to t = 0.1 s are kept") and "\n" not in message
+    assert calls[0] == 1
+    kept = open_run(tmp_nc)
+    assert list(kept.time.values) == [0.0, 0.05, 0.1]
+    assert all(np.isfinite(kept[v].values).all() for v in ("eta", "n", "mu"))
+
+
+def _overshoot(result):
+    eta, n, change, error = result
+    eta = eta.copy()
+    eta[1, 0] = 1.2
+    return eta, n, change, error
+
+
+def _empty_cell(result):
+    eta, n, change, error = result
+    eta = eta.copy()
+    eta[:, 0] = 0.0
+    return eta, n, change, error
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        (_overshoot, r"eta of grain 1 = 1.2 at \(0.25, 0.25\) nm \(allowed: -0.05 to 1.05\)"),
+        (_empty_cell, r"the sum of the order parameters = 0 at \(0.25, 0.25\) nm \(allowed: 1 \+- 0.75\)"),
+    ],
+)
+def test_order_parameters_out_of_bounds_stop_the_run(tmp_nc, monkeypatch, fault, expected):
+    """An accepted step whose order parameters leave [-0.05, 1.05] or sum far from 1 stops the
+    run after that step, with the frames before it kept."""
+    on_frame, calls = _poison_after_frame(monkeypatch, "doubled_step", stepping.Simulation, fault)
+    with pytest.raises(FieldFault, match=r"^the order parameters left their bounds after the step to t = 0\.1\d* s: " + expected + "; the frames up to t = 0.1 s are kept$"):
+        run(isothermal(**SMALL), DISC, tmp_nc, on_frame=on_frame)
+    assert calls[0] == 1
+    kept = open_run(tmp_nc)
+    assert kept.sizes["time"] == 3 and float(kept.eta.max()) <= 1.0 + 1e-6

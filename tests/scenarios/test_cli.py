@@ -1,11 +1,16 @@
-"""The nvp-growth command line: list, run (with overrides, TOML, resume), errors, the sweep."""
+"""The nvp-growth command line: list, run (with overrides, TOML, resume), errors, the sweep,
+a run stopped by a guard."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
 import xarray as xr
 
+import phasefield.numerics.stepping as stepping
+from phasefield import open_run
 from scenarios.cli import main
 
 SMALL = """
@@ -74,3 +79,22 @@ def test_crystal_report_prints_the_papers_numbers_and_asks_for_a_cif(capsys):
     assert "needs an NH4VO3 CIF" in out
     assert main(["crystal-report", "--cif", "NH4VO3"]) == 2
     assert "PHASE=PATH" in capsys.readouterr().err
+
+
+def test_a_nan_stops_the_run_with_one_line_and_the_frames_kept(tmp_path, small_toml, capsys, monkeypatch):
+    """A guard's stop is one line (no traceback), exit status 1, and the first frame is kept."""
+    exact = stepping.transported
+
+    def with_nan(*args):
+        n = exact(*args)
+        n[0, 3] = np.nan
+        return n
+
+    monkeypatch.setattr(stepping, "transported", with_nan)
+    out = tmp_path / "nan.nc"
+    assert main(["run", "epitaxy", "--params", str(small_toml), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    stop = [line for line in err.splitlines() if line.startswith("nvp-growth")]
+    assert stop == [stop[0]] and "Traceback" not in err
+    assert re.fullmatch(r"nvp-growth: the run stopped: n \(1 NaN and 0 inf of \d+ values\) in the step from t = 0 s to \S+ s; the frames up to t = 0 s are kept", stop[0])
+    assert open_run(out).sizes["time"] == 1

@@ -53,3 +53,15 @@ def test_flux_divergence_is_fipys_diffusion_term_applied_explicitly():
     var = fp.CellVariable(mesh=mesh, value=phi)
     fipy = (fp.FaceVariable(mesh=mesh, value=coeff) * var.faceGrad).divergence.value
     np.testing.assert_allclose(ours, fipy, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("where", ["rhs", "matrix", "start"])
+def test_conjugate_gradient_stops_at_once_on_nan(where):
+    """A NaN never satisfies the stopping test: without the guard CG ran all 20 000 iterations."""
+    mesh = fp.Grid2D(nx=20, ny=20)
+    fast = FastEquations(FaceGeometry.from_mesh(mesh), 1e-8)
+    A = fast.operator(np.ones(mesh.numberOfFaces), fast.volume / 0.1).copy()
+    b, x0 = np.ones(mesh.numberOfCells), np.zeros(mesh.numberOfCells)
+    {"rhs": b, "matrix": A.data, "start": x0}[where][7] = np.nan
+    with pytest.raises(FloatingPointError, match="NaN or inf .* at iteration [01]$"):
+        conjugate_gradient(A, b, x0, 1e-8, inverse_diagonal=1.0 / A.diagonal())
