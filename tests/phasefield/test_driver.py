@@ -3,6 +3,8 @@ parameters out of bounds stop the run with one line and keep its frames."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -105,3 +107,19 @@ def test_order_parameters_out_of_bounds_stop_the_run(tmp_nc, monkeypatch, fault,
     assert calls[0] == 1
     kept = open_run(tmp_nc)
     assert kept.sizes["time"] == 3 and float(kept.eta.max()) <= 1.0 + 1e-6
+
+
+def _nan_source(k):
+    explicit = k.explicit.copy()
+    explicit[0, 9] = np.nan
+    return dataclasses.replace(k, explicit=explicit)
+
+
+@pytest.mark.parametrize("backend", ["fast", "fipy"])
+def test_a_nan_coefficient_never_reaches_the_solvers(tmp_nc, monkeypatch, backend):
+    """CG (ours and scipy's under FiPy) never stops on a NaN and pyamg raises on one: a non-finite
+    coefficient stops the run before the first solve that would see it."""
+    on_frame, calls = _poison_after_frame(monkeypatch, "step_coefficients", stepping, _nan_source)
+    with pytest.raises(FieldFault, match=r"^the coefficient explicit \(1 NaN and 0 inf of \d+ values\) in the step from t = 0.1 s to "):
+        run(isothermal(backend=backend, **SMALL), DISC, tmp_nc, on_frame=on_frame)
+    assert calls[0] == 1 and open_run(tmp_nc).sizes["time"] == 3
