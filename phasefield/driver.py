@@ -24,6 +24,7 @@ import xarray as xr
 from .io import output
 from .io.output import append_frame, last_frame, open_run, resume_state
 from .model.grains import Microstructure
+from .model.nucleation import Nucleus
 from .model.parameters import ModelParameters
 from .numerics.guards import FieldFault
 from .numerics.stepping import Simulation, SimulationError, State
@@ -113,6 +114,7 @@ def run(
     overwrite: bool = False,
     progress: Callable[[float, float], None] | None = None,
     on_frame: Callable[[int, xr.Dataset], None] | None = None,
+    on_nucleus: Callable[[Nucleus], None] | None = None,
 ) -> xr.Dataset:
     """Run a simulation, appending frames to ``out`` as it goes.
 
@@ -135,6 +137,10 @@ def run(
         Called as ``progress(time_s, duration_s)`` after every frame.
     on_frame
         Called as ``on_frame(index, frame)`` after each frame is written.
+    on_nucleus
+        Called as ``on_nucleus(nucleus)`` for each NVP nucleus planted
+        (:class:`phasefield.model.nucleation.Nucleus`: formation time, grain slot,
+        centre, radius, orientation), right after it is planted.
 
     Returns
     -------
@@ -156,7 +162,7 @@ def run(
     """
     if out is None:
         _check_start(None, resume)
-        return _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame)
+        return _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame, on_nucleus)
     out = Path(out)
     output.check_place(out)
     with output.locked(out), _stop_on_signals() as request:
@@ -165,7 +171,7 @@ def run(
         output.tidy(out)
         _check_start(out, resume)
         try:
-            _run_frames(params, micro, out, resume, request, progress, on_frame)
+            _run_frames(params, micro, out, resume, request, progress, on_frame, on_nucleus)
         except BaseException:
             _merge_keeping_error(out)
             raise
@@ -199,6 +205,7 @@ def _run_frames(
     request: _StopRequest,
     progress: Callable[[float, float], None] | None = None,
     on_frame: Callable[[int, xr.Dataset], None] | None = None,
+    on_nucleus: Callable[[Nucleus], None] | None = None,
 ) -> xr.Dataset | None:
     """The frame loop of :func:`run`; returns the in-memory run when ``out`` is None."""
     sim = Simulation(params, micro)
@@ -233,7 +240,9 @@ def _run_frames(
             except FieldFault as fault:  # NaN, inf or out of bounds: stopped at the step that made it
                 raise FieldFault(f"{fault}; the frames up to t = {written[-1]:.6g} s are kept") from None
             if state.time >= t_nuc - 1e-12 * max(t_nuc, 1.0):
-                sim.nucleate(state, rng)
+                for nucleus in sim.nucleate(state, rng):
+                    if on_nucleus is not None:
+                        on_nucleus(nucleus)
                 state.nucleation_index += 1
         _check_conservation(state, totals, sim.time_s(state), written[-1])
         wall = wall_before + time.perf_counter() - wall0

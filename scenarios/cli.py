@@ -17,6 +17,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
+from collections import deque
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -69,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     group.add_argument("--resume", action="store_true", help="continue the run in --out from its last frame")
     group.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     run.add_argument("--show-params", action="store_true", help="print the resolved parameters and exit")
-    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress line and no nucleation lines")
     report = sub.add_parser("crystal-report", help="the paper's crystallographic numbers beside what the structures give")
     report.add_argument("--cif", action="append", default=[], metavar="PHASE=PATH", help="a CIF for a phase (e.g. NH4VO3=nh4vo3.cif)")
     return ap
@@ -93,6 +96,64 @@ def _resolve(args) -> tuple[object, object, Path]:
     return scenario, params, out
 
 
+ETA_FRAMES = 4
+"""Frames over which the ETA's rate (wall time per simulated second) is measured. That cost is
+not steady: `epitaxy --grid 64 --set duration_s=12` took 26-38 wall s per simulated s up to
+6 s, 60-108 from the approach to T_c through the nucleation at 7.6 s to 10.5 s, and 20-38 in
+the last 1.5 s. The mean since the start lags such a change by the whole run; the last 4 frames
+(2 simulated s at the default interval) catch up with it within a few frames. Neither foresees
+a change to come: the ETA is the current pace, not a forecast."""
+
+
+def remaining_wall_s(samples: Sequence[tuple[float, float]], total_s: float) -> float | None:
+    """Wall time left to reach ``total_s`` at the rate of ``samples``.
+
+    Parameters
+    ----------
+    samples
+        (wall time, simulated time) in s, oldest first: the last frames.
+    total_s
+        Simulated time at the end of the run.
+
+    Returns
+    -------
+    float or None
+        (total_s - newest simulated time) x wall time per simulated second between the oldest and
+        the newest sample; None while the samples span no simulated time.
+    """
+    (wall0, sim0), (wall1, sim1) = samples[0], samples[-1]
+    if not sim1 > sim0:
+        return None
+    return max(total_s - sim1, 0.0) * (wall1 - wall0) / (sim1 - sim0)
+
+
+class _Progress:
+    """The progress line on stderr: simulated time / duration, elapsed wall time and the ETA; a
+    line above it for each nucleus."""
+
+    def __init__(self, name: str, duration_s: float):
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=duration_s, desc=name, file=sys.stderr, bar_format="{desc}: {percentage:3.0f}%|{bar}| t = {n:.4g}/{total:.4g} s [{elapsed}{postfix}]")
+        self.samples: deque[tuple[float, float]] = deque(maxlen=ETA_FRAMES + 1)
+
+    def frame(self, done: float, total: float) -> None:
+        """``progress`` of :func:`phasefield.run`: called after every frame."""
+        self.samples.append((time.perf_counter(), done))
+        left = remaining_wall_s(self.samples, total)
+        self.bar.total, self.bar.n = total, done
+        self.bar.set_postfix_str("" if left is None else f"ETA {self.bar.format_interval(left)}", refresh=False)
+        self.bar.refresh()
+
+    def nucleus(self, nucleus) -> None:
+        """``on_nucleus`` of :func:`phasefield.run`: one line, above the bar."""
+        at = ", ".join(f"{x:.3g}" for x in nucleus.center_nm)
+        self.bar.write(f"t = {nucleus.time_s:.4g} s: {NUCLEATION.product} nucleus formed (grain {nucleus.slot}, r = {nucleus.radius_nm:.2g} nm, at ({at}) nm)", file=sys.stderr)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def _cmd_list() -> int:
     for name, sc in sorted(scenarios().items()):
         print(f"{name:12s} {sc.summary}")
@@ -108,23 +169,15 @@ def _cmd_run(args) -> int:
             print(f"{key} = {value}")
         return 0
     options = {"overwrite": True} if args.overwrite else {}  # removed under the run's lock
-    bar = None
-    progress = None
+    display = None
     if not args.quiet:
-        from tqdm import tqdm
-
-        bar = tqdm(total=round(params.duration_s, 6), unit="s", desc=scenario.name, bar_format="{l_bar}{bar}| {n:.3g}/{total:.3g} s [{elapsed}<{remaining}]")
-
-        def progress(done: float, total: float) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
+        display = _Progress(scenario.name, params.duration_s)
+        options.update(progress=display.frame, on_nucleus=display.nucleus)
     try:
-        ds = scenario.run(params, out, resume=args.resume, progress=progress, **options)
+        ds = scenario.run(params, out, resume=args.resume, **options)
     finally:
-        if bar is not None:
-            bar.close()
+        if display is not None:
+            display.close()
     print(f"wrote {out}")
     if "phase_fraction" in ds:
         final = ds.phase_fraction.isel(time=-1)

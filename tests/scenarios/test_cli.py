@@ -1,8 +1,9 @@
 """The nvp-growth command line: list, run (with overrides, TOML, resume), errors, the sweep,
-a run stopped by a guard."""
+the progress line, a run stopped by a guard."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -11,7 +12,7 @@ import xarray as xr
 
 import phasefield.numerics.stepping as stepping
 from phasefield import open_run
-from scenarios.cli import main
+from scenarios.cli import main, remaining_wall_s
 
 SMALL = """
 grid = 48
@@ -79,6 +80,26 @@ def test_crystal_report_prints_the_papers_numbers_and_asks_for_a_cif(capsys):
     assert "needs an NH4VO3 CIF" in out
     assert main(["crystal-report", "--cif", "NH4VO3"]) == 2
     assert "PHASE=PATH" in capsys.readouterr().err
+
+
+def test_progress_shows_simulated_time_the_eta_and_each_nucleus(tmp_path, small_toml, capsys):
+    """A high nucleation rate plants NVP in the first interval; each nucleus gets a line with its
+    formation time, the same times the run file records."""
+    out = tmp_path / "p.nc"
+    rate = "nucleation_prefactor_per_m_s=1e16"  # 18x the default: a nucleus in the first 0.1 s
+    assert main(["run", "epitaxy", "--params", str(small_toml), "--out", str(out), "--set", "duration_s=0.5", "--set", "output_interval_s=0.25", "--set", rate]) == 0
+    err = capsys.readouterr().err
+    assert "t = 0.25/0.5 s" in err and "t = 0.5/0.5 s" in err and "ETA 00:00" in err
+    lines = re.split(r"[\r\n]", err)  # tqdm clears its bar with a carriage return before a line
+    formed = [float(m[1]) for line in lines if (m := re.match(r"t = (\S+) s: NVP nucleus formed \(grain \d, r = ", line))]
+    recorded = json.loads(open_run(out).attrs["nucleus_formation_times_s"])
+    assert formed and formed == pytest.approx(recorded, abs=1e-3) and formed[0] <= 0.1
+
+
+def test_remaining_wall_time_is_the_last_frames_rate():
+    assert remaining_wall_s([(10.0, 1.0)], 5.0) is None  # one frame: no rate yet
+    assert remaining_wall_s([(10.0, 1.0), (14.0, 2.0), (30.0, 3.0)], 5.0) == pytest.approx(2.0 * 20.0 / 2.0)
+    assert remaining_wall_s([(10.0, 1.0), (14.0, 5.0)], 5.0) == 0.0
 
 
 def test_a_nan_stops_the_run_with_one_line_and_the_frames_kept(tmp_path, small_toml, capsys, monkeypatch):
