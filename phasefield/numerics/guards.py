@@ -17,8 +17,9 @@ import numpy as np
 ORDER_PARAMETER_OVERSHOOT = 0.05
 """How far an order parameter may leave [0, 1]. Measured over every accepted step: at grid 64,
 epitaxy to 12 s (one nucleus) min -1.3e-3 and max 1 + 6e-6, trimming -1.2e-4 and
-1 + 1.5e-4, wetting, coalescence (one grain or two) and wulff within 1e-10; the 48-cell test epitaxy at the loosest
-time_tolerance (0.5) after nucleation -0.011 (seeds 0, 4, 7; many nuclei: -0.009). 0.05 is 4x
+1 + 1.5e-4, wetting, coalescence (one grain or two) and wulff within 1e-10; the 48-cell test epitaxy (2.4 cells per
+interface width) after nucleation -0.011, at time_tolerance 0.5 (seeds 0, 4, 7; many nuclei:
+-0.009) and 0.05 alike, so the coarse grid, not the time step, sets it. 0.05 is 4x
 the worst of these: a value beyond it is an instability, not the implicit scheme's overshoot."""
 
 ORDER_PARAMETER_SUM_TOLERANCE = 0.75
