@@ -10,7 +10,7 @@ from .analysis.wulff import wulff_polygon, wulff_polyhedron
 from .driver import RunInterrupted, run
 from .io.output import open_run
 from .model.anisotropy import FacetSet, gamma
-from .model.grains import Disc, Grain, HalfSpace, Microstructure, Polygon, Union
+from .model.grains import Disc, Grain, HalfSpace, Intersection, Microstructure, Polygon, Union
 from .model.overrides import apply_overrides
 from .model.parameters import ModelParameters
 from .model.values import ParameterError
@@ -26,6 +26,7 @@ __all__ = [
     "FieldFault",
     "Grain",
     "HalfSpace",
+    "Intersection",
     "Microstructure",
     "ModelParameters",
     "ParameterError",

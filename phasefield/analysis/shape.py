@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.linalg import eig
 from scipy.ndimage import map_coordinates
 from scipy.spatial import cKDTree
 from skimage.measure import find_contours
@@ -27,6 +28,7 @@ __all__ = [
     "facet_sharpness",
     "fit_circle",
     "hausdorff_distance",
+    "junction_angles",
 ]
 
 _FloatArray = NDArray[np.float64]
@@ -458,3 +460,142 @@ def arc_angle(eta_2d: ArrayLike, dx: float, line_y: float, *, above: bool = True
     centre, radius = fit_circle(arc[keep])
     offset = (line_y - centre[1]) if above else (centre[1] - line_y)
     return float(np.degrees(np.arccos(np.clip(offset / radius, -1.0, 1.0))))
+
+
+def _sample(field: _FloatArray, points: _FloatArray, dx: float) -> _FloatArray:
+    """Bilinear values of a (y, x) cell-centred field at (x, y) points."""
+    return map_coordinates(field, points[:, ::-1].T / dx - 0.5, order=1, mode="nearest")
+
+
+def _open_contours(field: _FloatArray, dx: float, level: float) -> _FloatArray:
+    """All ``level`` crossings of a (y, x) field as (x, y) points, open curves included."""
+    curves = find_contours(field, level)
+    return (np.concatenate(curves)[:, ::-1] + 0.5) * dx if curves else np.zeros((0, 2))
+
+
+def _algebraic_circle(points: _FloatArray) -> _FloatArray:
+    """Pratt's fit A(x^2 + y^2) + Bx + Cy + D = 0 with B^2 + C^2 - 4AD = 1 (a line is A = 0).
+
+    Coordinates are taken relative to the points' mean and scaled by their spread
+    (returned coefficients are for the original coordinates); unlike Kasa's fit
+    (:func:`fit_circle`) it stays well posed for a straight boundary.
+    """
+    mean = points.mean(axis=0)
+    scale = float(np.sqrt(((points - mean) ** 2).sum(axis=1).mean()))
+    x, y = ((points - mean) / scale).T
+    Z = np.stack([x**2 + y**2, x, y, np.ones_like(x)], axis=1)
+    N = np.array([[0.0, 0, 0, -2], [0, 1, 0, 0], [0, 0, 1, 0], [-2, 0, 0, 0]])
+    values, vectors = eig(Z.T @ Z, N)
+    values = np.real(values)
+    ok = np.isfinite(values) & (values > -1e-9 * np.abs(values[np.isfinite(values)]).max())
+    A, B, C, D = np.real(vectors[:, np.flatnonzero(ok)[np.argmin(values[ok])]])
+    # back to the original coordinates: u = (p - mean) / scale
+    mx, my = mean
+    A2, B2, C2 = A / scale**2, B / scale, C / scale
+    return np.array([A2, B2 - 2 * A2 * mx, C2 - 2 * A2 * my, A2 * (mx**2 + my**2) - B2 * mx - C2 * my + D])
+
+
+def _tangent(coefficients: _FloatArray, junction: _FloatArray, arc: _FloatArray) -> _FloatArray:
+    """Unit tangent at ``junction`` of the fitted circle or line, pointing along ``arc``."""
+    A, B, C, _ = coefficients
+    normal = np.array([2 * A * junction[0] + B, 2 * A * junction[1] + C])
+    t = np.array([-normal[1], normal[0]]) / np.linalg.norm(normal)
+    return t if t @ (arc.mean(axis=0) - junction) > 0 else -t
+
+
+def _circle_intersections(c1: _FloatArray, r1: float, c2: _FloatArray, r2: float) -> _FloatArray:
+    d = float(np.linalg.norm(c2 - c1))
+    a = (r1**2 - r2**2 + d**2) / (2 * d)
+    h = np.sqrt(max(r1**2 - a**2, 0.0))
+    u = (c2 - c1) / d
+    base = c1 + a * u
+    return np.array([base + h * np.array([-u[1], u[0]]), base - h * np.array([-u[1], u[0]])])
+
+
+def junction_angles(
+    eta_a: ArrayLike, eta_b: ArrayLike, dx: float, *, exclude: float, upper: bool = True
+) -> tuple[float, float, float]:
+    r"""Dihedral angles at a triple junction of two regions a, b and the rest (the surroundings).
+
+    For equilibrium shapes, whose three interfaces are circular arcs (two particles
+    joined at a boundary, a double bubble): each interface's 0.5 contour (a/rest:
+    :math:`\eta_a = 1/2` where :math:`\eta_b < 1/4`; b/rest alike; a/b: :math:`\eta_a =
+    \eta_b` where :math:`\eta_a + \eta_b > 3/4`) is fitted by a circle
+    (Pratt's algebraic fit, which also takes a straight boundary), leaving out the points within ``exclude`` of either junction,
+    where the diffuse junction distorts the contours. The junction is where the two
+    outer circles meet (the one nearer the diffuse junction, the cell where
+    :math:`\min(\eta_a, \eta_b, 1 - \eta_a - \eta_b)` is largest); the angles are the
+    sectors between the three circles' tangents there.
+
+    Parameters
+    ----------
+    eta_a, eta_b : array_like, shape (ny, nx)
+        Order parameters (or phase fractions) of the two regions, dimension order (y, x).
+    dx : float
+        Grid spacing (length).
+    exclude : float
+        Distance (length) from the junctions within which contour points are ignored.
+    upper : bool
+        The junction with the larger y (True) or the smaller one.
+
+    Returns
+    -------
+    tuple of float
+        Degrees inside a, inside b and inside the rest; they sum to 360.
+
+    Examples
+    --------
+    Two discs of radius 10 whose centres are 12 apart, split by their common chord:
+    inside each disc 90 + asin(6/10) degrees.
+
+    >>> y, x = (np.mgrid[0:100, 0:140] + 0.5) * 0.4
+    >>> left, right = np.hypot(x - 22, y - 20) - 10, np.hypot(x - 34, y - 20) - 10
+    >>> a = 0.5 * (1 - np.tanh(2 * np.maximum(left, x - 28)))
+    >>> b = 0.5 * (1 - np.tanh(2 * np.maximum(right, 28 - x)))
+    >>> [round(v, 1) for v in junction_angles(a, b, 0.4, exclude=2.0)], round(90 + float(np.degrees(np.arcsin(0.6))), 1)
+    ([126.9, 126.9, 106.3], 126.9)
+    """
+    a, b = np.asarray(eta_a, dtype=float), np.asarray(eta_b, dtype=float)
+    if a.ndim != 2 or a.shape != b.shape:
+        raise ValueError(f"eta_a, eta_b: shapes {a.shape}, {b.shape} not allowed; need two equal 2D (y, x) arrays")
+    rest = 1.0 - a - b
+    triple = np.minimum(np.minimum(a, b), rest)
+    rows = np.arange(a.shape[0])[:, None]
+    row_mid = (rows * (a + b)).sum() / (a + b).sum()
+    junctions = []
+    for half in (rows >= row_mid, rows < row_mid):
+        i, j = np.unravel_index(np.argmax(np.where(half, triple, -np.inf)), a.shape)
+        junctions.append((np.array([j, i]) + 0.5) * dx)
+
+    def arc(points: _FloatArray) -> _FloatArray:
+        far = np.min([np.linalg.norm(points - jn, axis=1) for jn in junctions], axis=0) > exclude
+        if far.sum() < 3:
+            raise ValueError(f"exclude: {exclude!r} leaves fewer than 3 contour points of an interface; allowed: a smaller distance")
+        return points[far]
+
+    pa = _open_contours(a, dx, 0.5)
+    pb = _open_contours(b, dx, 0.5)
+    pab = _open_contours(a - b, dx, 0.0)
+    arcs = (
+        arc(pa[_sample(b, pa, dx) < 0.25]),
+        arc(pb[_sample(a, pb, dx) < 0.25]),
+        arc(pab[_sample(a + b, pab, dx) > 0.75]),
+    )
+    (ca, ra), (cb, rb) = fit_circle(arcs[0]), fit_circle(arcs[1])
+    rough = junctions[0] if upper == (junctions[0][1] >= junctions[1][1]) else junctions[1]
+    crossings = _circle_intersections(ca, ra, cb, rb)
+    junction = crossings[np.argmin(np.linalg.norm(crossings - rough, axis=1))]
+    ta, tb, tab = (_tangent(_algebraic_circle(p), junction, _near_half(p, junction)) for p in arcs)
+    phi = np.degrees(np.arctan2([ta[1], tb[1], tab[1]], [ta[0], tb[0], tab[0]]))
+
+    def sector(i: int, j: int, k: int) -> float:
+        span = (phi[j] - phi[i]) % 360.0
+        return float(360.0 - span if (phi[k] - phi[i]) % 360.0 < span else span)
+
+    return sector(0, 2, 1), sector(1, 2, 0), sector(0, 1, 2)
+
+
+def _near_half(points: _FloatArray, junction: _FloatArray) -> _FloatArray:
+    """The arc points closer to ``junction`` than the median: the direction the arc leaves it in."""
+    d = np.linalg.norm(points - junction, axis=1)
+    return points[d <= np.median(d)]

@@ -90,6 +90,16 @@ class Union:
 
 
 @dataclass(frozen=True)
+class Intersection:
+    """The points inside all of several shapes (a disc cut by a plane): the largest signed distance."""
+
+    parts: tuple[object, ...]
+
+    def distance(self, coords: np.ndarray) -> np.ndarray:
+        return np.max([part.distance(coords) for part in self.parts], axis=0)
+
+
+@dataclass(frozen=True)
 class Microstructure:
     """Grains and their shapes (the initial state of a scenario).
 
@@ -98,7 +108,7 @@ class Microstructure:
     grains
         The shaped grains, in order; each is paired with a shape in ``shapes``.
     shapes
-        :class:`Disc`, :class:`Polygon`, :class:`HalfSpace` or :class:`Union` per grain.
+        :class:`Disc`, :class:`Polygon`, :class:`HalfSpace`, :class:`Union` or :class:`Intersection` per grain.
     empty_slots
         Phases of extra, initially empty slots (nuclei land there).
     """

@@ -31,6 +31,31 @@ def test_two_grains_meet_at_a_boundary(tmp_nc):
     assert ds.sizes["grain"] == 3 and ds.neck_width.values[-1] > ds.neck_width.values[0]
 
 
+def test_unlike_particles_keep_their_units_and_report_the_junction(tmp_nc):
+    """An NH4VO3 and a NaH2PO4 disc (a = 8 nm) overlapping on the chord sqrt(3) a, cut by a flat
+    boundary: each angle of the painted start is 90 + asin(s / a) = 120 degrees (s = a / 2, half the
+    centre distance); each precursor keeps its own units (V in NH4VO3, P in NaH2PO4) to round-off."""
+    a = 8.0
+    p = CoalescenceParameters(
+        particle_radius_nm=a,
+        neck_width_nm=np.sqrt(3) * a,
+        partner_phase="NH4VO3",
+        grid=80,
+        domain_nm=(40.0, 24.0),
+        duration_s=0.5,
+        output_interval_s=0.5,
+    )
+    ds = run(p, tmp_nc)
+    assert ds.sizes["grain"] == 3 and ds.junction_angle.attrs["units"] == "degree"
+    assert np.abs(ds.junction_angle.values[0] - 120.0).max() < 0.5
+    amount = ds.amount.values  # (time, species)
+    assert np.abs(amount / amount[0] - 1).max() < 1e-10
+    # Young's angles of the default pair energies by the cosine rule (inside left, right, surroundings)
+    s_lv, s_rv, s_lr = (p.interface_energy(x, y) for x, y in (("NaH2PO4", "surroundings"), ("NH4VO3", "surroundings"), ("NaH2PO4", "NH4VO3")))
+    law = np.degrees(np.arccos([(s_rv**2 - s_lv**2 - s_lr**2) / (2 * s_lv * s_lr), (s_lv**2 - s_rv**2 - s_lr**2) / (2 * s_rv * s_lr), (s_lr**2 - s_lv**2 - s_rv**2) / (2 * s_lv * s_rv)]))
+    assert ds.young_angle.values == pytest.approx(law, abs=1e-9)
+
+
 def _sampled_neck(p: CoalescenceParameters) -> float:
     """The narrowest chord of the two discs among the cell columns between their centres (the cusp
     at the midpoint falls between columns: the columns see a wider neck than neck_width_nm)."""
@@ -70,3 +95,43 @@ def test_neck_growth_exponent_of_bulk_dominated_coalescence():
     m = np.polyfit(np.log(t[window]), np.log(x[window]), 1)[0]
     print(f"neck exponent m = {m:.3f} over x/a {x[window].min():.2f}-{x[window].max():.2f}")
     assert 1 / 7 * 0.8 < m < 0.5
+
+
+def _unlike_pair(width_nm: float, duration_s: float):
+    """NaH2PO4 (left) and NH4VO3 discs, a = 8 nm, starting as the equal-energy double bubble
+    (120 degrees everywhere) at 4 cells per width, energies 0.4 / 0.5 / 0.3 J/m^2 (NaH2PO4 and
+    NH4VO3 surfaces, their boundary): Young 90.0 / 126.9 / 143.1 degrees. Kinetics sped up
+    (boundaries 1e-16 m^4/(J s), bulk and surface D 1e-15 m^2/s): only the equilibrium is checked."""
+    a, D = 8.0, 1e-15
+    p = CoalescenceParameters(
+        particle_radius_nm=a,
+        neck_width_nm=np.sqrt(3) * a,
+        partner_phase="NH4VO3",
+        domain_nm=(40.0, 24.0),
+        grid=int(round(40.0 / width_nm * 4)),
+        interface_width_nm=width_nm,
+        duration_s=duration_s,
+        output_interval_s=duration_s / 4,
+        interface_energy_J_m2={"NaH2PO4/surroundings": 0.4, "NH4VO3/surroundings": 0.5, "NH4VO3/NaH2PO4": 0.3},
+        interface_mobility_m4_Js={"NaH2PO4/surroundings": 1e-16, "NH4VO3/surroundings": 1e-16, "NH4VO3/NaH2PO4": 1e-16},
+        diffusivity_m2_s={"NaH2PO4": D, "NH4VO3": D},
+        surface_diffusivity_m2_s={"NaH2PO4": D, "NH4VO3": D},
+    )
+    ds = run(p)
+    return ds.junction_angle.values, ds.young_angle.values
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 97.0 / 129.5 / 133.5 deg at l = 2 nm (stationary from 20 to 80 s) and 97.2 / 128.7 / 134.1 "
+    "at l = 1.33 nm (20 s) against Young 90.0 / 126.9 / 143.1: ~10 deg off in the surroundings, not falling with "
+    "l; the same energies in a lens without transport (tests/phasefield/numerics/test_young.py) are within 2.6 deg. "
+    "Cause not found (README, Limitations)",
+)
+def test_unlike_particles_meet_at_the_young_angles():
+    """Triple junction of two unlike precursors and the surroundings under matter transport: within
+    5 degrees of Young at l = 2 nm after 30 s (the angles stop moving after ~20 s)."""
+    measured, young = _unlike_pair(2.0, 30.0)
+    print(f"junction angles {np.round(measured[-1], 2)} vs Young {np.round(young, 2)}")
+    assert np.abs(measured[-1] - young).max() < 5.0

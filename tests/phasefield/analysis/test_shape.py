@@ -15,6 +15,7 @@ from phasefield.analysis.shape import (
     contour,
     facet_sharpness,
     hausdorff_distance,
+    junction_angles,
 )
 from phasefield.analysis.wulff import enclosed_measure, wulff_polygon
 
@@ -180,3 +181,25 @@ def test_invalid_input_is_rejected():
         compare_with_wulff(np.zeros((10, 10)), DX, np.array([[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]]))
     with pytest.raises(ValueError, match="tol_deg"):
         facet_sharpness(_disc(), DX, [0.0], tol_deg=0.0)
+
+
+def test_junction_angles_of_an_asymmetric_double_bubble():
+    """Three circles through the junctions (x0, y0 +- h), h = 6: A about (x0 - 4, y0), B about
+    (x0 + 3, y0), the a/b boundary about (x0 + 20, y0) (it bulges into A); region A is A outside
+    that circle, B is B inside it. Hand-derived tangents at the upper junction: a circle about
+    (x0 + s, y0) has tangent +-(h, s)/r there, so A leaves along (-6, 4)/sqrt(52), B along
+    (6, 3)/sqrt(45), the boundary along (-6, -20)/sqrt(436). Within 0.2 degrees on a 0.25 grid with a
+    unit-width tanh profile (measured 0.03 degrees; the exact arcs, not the method, set the reference)."""
+    x0, y0, h = 20.0, 15.0, 6.0
+    y, x = (np.mgrid[0:120, 0:160] + 0.5) * 0.25
+    dA = np.hypot(x - (x0 - 4), y - y0) - np.hypot(4, h)
+    dB = np.hypot(x - (x0 + 3), y - y0) - np.hypot(3, h)
+    dC = np.hypot(x - (x0 + 20), y - y0) - np.hypot(20, h)
+    a = 0.5 * (1 - np.tanh(2 * np.maximum(dA, -dC)))
+    b = 0.5 * (1 - np.tanh(2 * np.maximum(dB, dC)))
+    tA, tB, tC = np.array([-6, 4]) / np.sqrt(52), np.array([6, 3]) / np.sqrt(45), np.array([-6, -20]) / np.sqrt(436)
+    expected = np.degrees(np.arccos([tA @ tC, tB @ tC, tA @ tB]))
+    assert expected.sum() == pytest.approx(360.0, abs=1e-9)
+    for upper in (True, False):  # mirror images
+        measured = junction_angles(a, b, 0.25, exclude=1.5, upper=upper)
+        assert np.abs(np.array(measured) - expected).max() < 0.2, (upper, measured, expected)
