@@ -138,7 +138,7 @@ def run(
     on_frame
         Called as ``on_frame(index, frame)`` after each frame is written.
     on_nucleus
-        Called as ``on_nucleus(nucleus)`` for each NVP nucleus planted
+        Called as ``on_nucleus(nucleus)`` for each nucleus planted (NVP, or a crystal in the amorphous precursor)
         (:class:`phasefield.model.nucleation.Nucleus`: formation time, grain slot,
         centre, radius, orientation), right after it is planted.
 
@@ -274,6 +274,8 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
         n_rejected_steps=state.n_rejected,
         n_nuclei=state.nuclei,
         n_refused_nuclei=state.refused,
+        n_crystal_nuclei=state.crystals,
+        n_merged_crystal_nuclei=state.merged,
         nucleus_formation_times_s=json.dumps(state.formed_s),
         wall_time_s=wall,
         resume_state=json.dumps(
@@ -287,6 +289,8 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
                 "nucleation_index": state.nucleation_index,
                 "nuclei": state.nuclei,
                 "refused": state.refused,
+                "crystals": state.crystals,
+                "merged": state.merged,
                 "formed_s": state.formed_s,
                 "rng": rng.bit_generator.state,
                 "wall_time_s": wall,
@@ -324,6 +328,8 @@ def _load_state(sim: Simulation, path: Path):
         nucleation_index=rs["nucleation_index"],
         nuclei=rs["nuclei"],
         refused=rs.get("refused", 0),
+        crystals=rs.get("crystals", 0),
+        merged=rs.get("merged", 0),
         formed_s=list(rs.get("formed_s", [])),
     )
     rng = np.random.default_rng()

@@ -148,7 +148,7 @@ class _Progress:
     def nucleus(self, nucleus) -> None:
         """``on_nucleus`` of :func:`phasefield.run`: one line, above the bar."""
         at = ", ".join(f"{x:.3g}" for x in nucleus.center_nm)
-        self.bar.write(f"t = {nucleus.time_s:.4g} s: {NUCLEATION.product} nucleus formed (grain {nucleus.slot}, r = {nucleus.radius_nm:.2g} nm, at ({at}) nm)", file=sys.stderr)
+        self.bar.write(f"t = {nucleus.time_s:.4g} s: {nucleus.phase} nucleus formed (grain {nucleus.slot}, r = {nucleus.radius_nm:.2g} nm, at ({at}) nm)", file=sys.stderr)
 
     def close(self) -> None:
         self.bar.close()

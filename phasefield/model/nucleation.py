@@ -145,13 +145,14 @@ class Lens:
 
 @dataclass(frozen=True)
 class Nucleus:
-    """One nucleation event (times in s, positions in nm, orientation in degrees)."""
+    """One nucleation event (times in s, positions in nm, orientation in degrees) of a phase."""
 
     time_s: float
     slot: int
     center_nm: tuple[float, ...]
     radius_nm: float
     orientation_deg: float
+    phase: str = _ROLES.product
 
 
 def _segment(angle: float) -> float:
@@ -222,13 +223,18 @@ def rate_per_m_s(p: ModelParameters, temperature_K):
 def rate_integral_s_per_m(p: ModelParameters, t0_s: float, t1_s: float, points: int = QUADRATURE_POINTS) -> tuple[np.ndarray, np.ndarray]:
     """Nodes s [s] in [t0, t1] and the cumulative int_t0^s J(T(s')) ds' [1/m] there (trapezoid;
     the end of the heating ramp is a node, so the piecewise-linear T is integrated exactly)."""
-    s = np.linspace(t0_s, t1_s, points)
-    t_ramp = _ramp_end_s(p)
-    if t0_s < t_ramp < t1_s:
-        s = np.union1d(s, [t_ramp])
+    s = time_nodes(p, t0_s, t1_s, points)
     J = rate_per_m_s(p, np.array([p.temperature_K(t) for t in s]))
     cumulative = np.concatenate([[0.0], np.cumsum(0.5 * (J[1:] + J[:-1]) * np.diff(s))])
     return s, cumulative
+
+
+def time_nodes(p: ModelParameters, t0_s: float, t1_s: float, points: int = QUADRATURE_POINTS) -> np.ndarray:
+    """Quadrature nodes of [t0, t1] [s]: ``points`` equally spaced plus the end of the heating ramp
+    if it falls inside (T(t) is piecewise linear, so the trapezoid rule then integrates T exactly)."""
+    s = np.linspace(t0_s, t1_s, points)
+    t_ramp = _ramp_end_s(p)
+    return np.union1d(s, [t_ramp]) if t0_s < t_ramp < t1_s else s
 
 
 def _ramp_end_s(p: ModelParameters) -> float:
@@ -328,8 +334,10 @@ def plant(
     distance_nm: np.ndarray,
     width_nm: float,
     reach_nm: float,
+    parents: tuple[int, ...] = (_A, _S),
+    reuse: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Put an NVP seed into ``slot``, replacing only the precursors under it, and adjust n.
+    """Put a seed into ``slot``, replacing only its parent phases under it, and adjust n.
 
     Parameters
     ----------
@@ -344,8 +352,14 @@ def plant(
     width_nm
         Interface width l [nm] (the seed gets the equilibrium profile).
     reach_nm
-        How far outside the seed the neighbouring precursor gives or takes the
+        How far outside the seed the neighbouring parent gives or takes the
         units the seed needs [nm].
+    parents
+        Phase indices the seed may replace and take units from (default: the
+        precursors, for an NVP seed at their contact).
+    reuse
+        The slot holds at most the tail of a vanished grain (cleared first); False:
+        it may hold other grains of its phase away from the seed (kept).
 
     Returns
     -------
@@ -354,36 +368,37 @@ def plant(
         n - n_hat(eta) is unchanged inside the seed.
     """
     out = eta.copy()
-    out[slot] = 0.0  # a reused slot may hold the tail of a vanished grain
+    if reuse:
+        out[slot] = 0.0  # a reused slot may hold the tail of a vanished grain
     disc = profile(distance_nm, width_nm)
-    precursor = np.isin(grain_phase, (_A, _S))
-    share = np.clip(out[precursor].sum(axis=0), 0.0, 1.0)
-    out[precursor] *= 1.0 - disc
-    out[slot] = disc * share
+    replaced = np.isin(grain_phase, parents)
+    share = np.clip(out[replaced].sum(axis=0), 0.0, 1.0)
+    out[replaced] *= 1.0 - disc
+    out[slot] += disc * share
     n_phases = len(PHASES)
     h_new = fe.phase_fractions(out, grain_phase, n_phases)
     shifted = n + _DENSITY.T @ (h_new - fe.phase_fractions(eta, grain_phase, n_phases))
-    balanced = [_balance(row, float(row.sum() - old.sum()), h_new, distance_nm, width_nm, reach_nm) for row, old in zip(shifted, n)]
+    donor = np.clip(h_new[list(parents)].sum(axis=0), 0.0, 1.0)
+    balanced = [_balance(row, float(row.sum() - old.sum()), donor, distance_nm, width_nm, reach_nm) for row, old in zip(shifted, n)]
     return out, np.array(balanced)
 
 
-def _balance(n: np.ndarray, excess: float, h: np.ndarray, distance_nm: np.ndarray, width_nm: float, reach_nm: float) -> np.ndarray:
-    """Remove ``excess`` (the change of sum(n) of one species) from the precursor near the seed.
+def _balance(n: np.ndarray, excess: float, donor: np.ndarray, distance_nm: np.ndarray, width_nm: float, reach_nm: float) -> np.ndarray:
+    """Remove ``excess`` (the change of sum(n) of one species) from the parent near the seed.
 
     Each cell gives (or takes) in proportion to what it holds of the species,
-    times its precursor fraction and a kernel that is 1 from the seed's edge to
+    times its parent fraction ``donor`` and a kernel that is 1 from the seed's edge to
     ``reach_nm`` beyond it; a cell gives at most what it holds, so n stays
-    non-negative. If the neighbourhood cannot, the whole precursor does.
+    non-negative. If the neighbourhood cannot, the whole parent does.
     """
     if excess == 0.0:
         return n
     held = np.clip(n, 0.0, None)
-    precursor = np.clip(h[_A] + h[_S], 0.0, 1.0)
     near = (1.0 - profile(distance_nm, width_nm)) * profile(distance_nm - reach_nm, width_nm)
     for kernel in (near, np.ones_like(n)):
-        k = precursor * kernel
+        k = donor * kernel
         w = k * held
         # the share a cell loses of what it holds is excess k / sum(w) <= 1
         if w.sum() > 0.0 and (excess < 0.0 or excess * k.max() <= w.sum()):
             return n - excess * w / w.sum()
-    raise ValueError(f"an NVP seed needs {excess:.3g} cells worth of precursor units that the precursor cannot supply")
+    raise ValueError(f"a seed needs {excess:.3g} cells worth of units that its parent phase cannot supply")

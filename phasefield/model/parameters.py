@@ -76,6 +76,10 @@ _DEFAULT_ENERGIES = {
     "NH4VO3/NVP": 0.2,
     "NaH2PO4/NVP": 0.3,
     "NH4VO3/NaH2PO4": 0.4,
+    # Amorphous/crystal boundaries are cheap: estimates of the magnitude of Turnbull's
+    # rule (~0.1 J/m^2 for oxides); no values for these phases were found.
+    "amorphous/NH4VO3": 0.1,
+    "amorphous/NaH2PO4": 0.1,
     # Particles wet the electrolyte (they attach to NZSP, paper Fig. 1a-d).
     "amorphous/NZSP": 0.3,
     "NH4VO3/NZSP": 0.35,
@@ -198,6 +202,16 @@ class ModelParameters:
         for unequal pair energies, with facets and on small particles
         (:mod:`phasefield.model.nucleation`); 4 makes seeds grow from their first step
         in the small epitaxy test at 710 degC.
+    crystallization_parent, crystallization_products
+        The phase that crystallizes (the amorphous precursor) and the phases its
+        nuclei can be (:mod:`phasefield.model.crystallization`).
+    crystallization_prefactor_per_m2_s
+        J0 of the homogeneous nucleation rate per area of the parent [1/(m^2 s)];
+        the barrier a pi sigma^2/|dw| comes from the parent/product pair energy.
+        The default is an estimate (no measured rate was found) that crystallizes
+        a 20 nm amorphous particle within seconds at 650 degC; 0: no crystallization.
+    crystallization_seed_scale
+        Planted crystal seed radius / critical radius sigma/|dw|.
     nucleation_interval_s
         How often nucleation is sampled [s]; the rate is integrated over each
         interval and the seeds are planted at its end.
@@ -273,6 +287,10 @@ class ModelParameters:
     nucleation_prefactor_per_m_s: float = 5.6e14
     nucleus_thickness_nm: float = 0.5
     nucleus_seed_scale: float = 4.0
+    crystallization_parent: str = "amorphous"
+    crystallization_products: tuple[str, ...] = ("NH4VO3", "NaH2PO4")
+    crystallization_prefactor_per_m2_s: float = 5e25
+    crystallization_seed_scale: float = 2.0
     nucleation_interval_s: float = 0.1
     seed: int = 0
 
@@ -470,9 +488,22 @@ def _validate_nucleation(p: ModelParameters) -> None:
         ("nucleus_thickness_nm", lambda v: v > 0, "a finite number > 0 nm"),
         ("nucleus_seed_scale", lambda v: v > 1, "a finite number > 1 (the seed must be larger than the critical nucleus)"),
         ("nucleation_interval_s", lambda v: v > 0, "a finite number > 0 s"),
+        ("crystallization_prefactor_per_m2_s", lambda v: v >= 0, "a finite number >= 0 1/(m^2 s) (0: no crystallization)"),
+        ("crystallization_seed_scale", lambda v: v > 1, "a finite number > 1 (the seed must be larger than the critical nucleus)"),
     )
     for name, ok, allowed in checks:
         require(ok(getattr(p, name)), name, getattr(p, name), allowed)
+    condensed = REGISTRY.condensed
+    require(p.crystallization_parent in condensed, "crystallization_parent", p.crystallization_parent, f"one of {', '.join(condensed)}")
+    require(
+        p.crystallization_parent not in p.crystallization_products,
+        "crystallization_products",
+        p.crystallization_products,
+        f"phases other than crystallization_parent = {p.crystallization_parent!r} (a phase does not crystallize into itself)",
+    )
+    for product in p.crystallization_products:
+        allowed = [ph for ph in condensed if ph != p.crystallization_parent]
+        require(product in allowed, "crystallization_products", p.crystallization_products, f"phases among {', '.join(allowed)}")
 
 
 MAX_GRID = 10**7

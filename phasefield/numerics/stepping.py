@@ -51,7 +51,7 @@ import numpy as np
 import xarray as xr
 
 from ..io.frames import Grid, frame_dataset
-from ..model import anisotropy, nucleation
+from ..model import anisotropy, crystallization, nucleation
 from ..model import free_energy as fe
 from ..model.constraints import grain_measure, hold_measure, measure_gradient, multiplier
 from ..model.grains import Microstructure, build_fields, grain_phase_indices, is_substrate
@@ -179,6 +179,8 @@ class State:
     nucleation_index: int = 1
     nuclei: int = 0
     refused: int = 0
+    crystals: int = 0  # crystal nuclei planted in the amorphous parent
+    merged: int = 0  # of those, planted next to a grain of their slot (no free slot)
     formed_s: list = dataclasses.field(default_factory=list)  # formation times of the planted nuclei [s]
     error: float = 1.0  # last accepted error estimate / tolerance: the PI controller's memory
 
@@ -440,7 +442,7 @@ class Simulation:
                             formed, int((self.grain_phase == _NVP).sum()), state.refused)
                 continue
             planted.append(self.plant_nucleus(state, slot, int(cell), nucleation.seed_nucleus(p, T), float(formed)))
-        return planted
+        return planted + self.crystallize(state, rng)
 
     def _free_nvp_slot(self, state: State) -> int | None:
         """An NVP slot never used, else one whose grain vanished; None if all hold grains."""
@@ -470,6 +472,71 @@ class Simulation:
         log.info("NVP nucleus in slot %d formed at t=%.3f s, planted at %.3f s at (%s) nm, lens R=%.2f/%.2f nm",
                  slot, formed_s, self.time_s(state), center, lens.radius_A_nm, lens.radius_S_nm)
         return nucleation.Nucleus(formed_s, slot, tuple(center), lens.equivalent_radius_nm, float(state.orientation_deg[slot]))
+
+    def crystallize(self, state: State, rng: np.random.Generator) -> list[nucleation.Nucleus]:
+        """Sample the crystal nuclei of the interval that ends now in the amorphous parent and plant them
+        (:mod:`phasefield.model.crystallization`).
+
+        Only products that have slots in the run are sampled (a scenario without
+        NH4VO3 or NaH2PO4 grains does not model their crystallization). A nucleus
+        takes a slot of its phase holding no grain within reach of it (the seed's
+        radius plus two interface widths): unused slots first, each new grain with
+        a random orientation; then slots already holding grains (the nucleus takes
+        that slot's orientation; grains of one slot merge where they meet, with no
+        boundary). With no such slot it joins the slot whose grains reach least
+        into it (counted in ``state.merged``, the run's ``n_merged_crystal_nuclei``):
+        until grains are reassigned among slots, a crowded region forms fewer grains
+        than nuclei, though the transformed amount follows the nucleation law.
+        """
+        p = self.params
+        products = tuple(ph for ph in p.crystallization_products if (self.grain_phase == PHASES.index(ph)).any())
+        if not products or p.crystallization_prefactor_per_m2_s == 0.0:
+            return []
+        t1 = self.time_s(state)
+        T = self.temperature_K(state.time)
+        h = fe.phase_fractions(state.eta, self.grain_phase, len(PHASES))
+        kinds, cells, times = crystallization.sample_crystal_nuclei(rng, p, products, h, self.cell_measure, t1 - p.nucleation_interval_s, t1)
+        planted = []
+        for kind, cell, formed in zip(kinds, cells, times):
+            product = PHASES[kind]
+            radius = p.crystallization_seed_scale * float(crystallization.critical_radius_nm(p, product, T))
+            if not np.isfinite(radius):  # cooled below the crystallization temperature within the interval
+                log.info("%s nucleus formed at t=%.3f s dissolved before planting", product, formed)
+                continue
+            center = self.grid.coords_nm[:, cell]
+            distance = np.sqrt(((self.grid.coords_nm - center[:, None]) ** 2).sum(axis=0)) - radius
+            slot, alone = self._crystal_slot(state, kind, distance <= 2.0 * p.interface_width_nm)
+            try:
+                state.eta, state.n = nucleation.plant(
+                    state.eta, state.n, self.grain_phase, slot, distance, p.interface_width_nm, radius + 2.0 * p.interface_width_nm,
+                    parents=(PHASES.index(p.crystallization_parent),), reuse=False,
+                )
+            except ValueError as err:  # too little parent left there to give the seed its units
+                state.refused += 1
+                log.warning("%s nucleus formed at t=%.3f s refused: %s (%d refused so far)", product, formed, err, state.refused)
+                continue
+            if not state.active[slot]:
+                state.orientation_deg[slot] = rng.uniform(0.0, 360.0)
+            if not alone:
+                state.merged += 1
+                log.info("%s nucleus formed at t=%.3f s joins slot %d next to its grain (%d so far)", product, formed, slot, state.merged)
+            state.active[slot] = True
+            state.crystals += 1
+            log.info("%s nucleus in slot %d formed at t=%.3f s, planted at %.3f s at (%s) nm, r=%.2f nm",
+                     product, slot, formed, t1, center, radius)
+            planted.append(nucleation.Nucleus(float(formed), slot, tuple(center), radius, float(state.orientation_deg[slot]), product))
+        return planted
+
+    def _crystal_slot(self, state: State, phase: int, near: np.ndarray) -> tuple[int, bool]:
+        """The slot of ``phase`` for a nucleus covering the cells ``near``, and whether no grain is there.
+
+        Unused slots first, then used ones with no grain near; else the one with the
+        least of its grains near (the nucleus joins that grain where they meet)."""
+        slots = sorted(np.flatnonzero((self.grain_phase == phase) & ~self.fixed), key=lambda s: bool(state.active[s]))
+        crowding = [float(state.eta[s, near].max(initial=0.0)) for s in slots]
+        best = int(np.argmin(crowding))
+        free = [s for s, c in zip(slots, crowding) if c < nucleation.VANISHED]
+        return (int(free[0]), True) if free else (int(slots[best]), False)
 
     # ---- output -----------------------------------------------------------------------------
     def free_energy_J(self, state: State) -> float:
