@@ -97,22 +97,24 @@ def test_neck_growth_exponent_of_bulk_dominated_coalescence():
     assert 1 / 7 * 0.8 < m < 0.5
 
 
-def _unlike_pair(width_nm: float, duration_s: float):
-    """NaH2PO4 (left) and NH4VO3 discs, a = 8 nm, starting as the equal-energy double bubble
-    (120 degrees everywhere) at 4 cells per width, energies 0.4 / 0.5 / 0.3 J/m^2 (NaH2PO4 and
-    NH4VO3 surfaces, their boundary): Young 90.0 / 126.9 / 143.1 degrees. Kinetics sped up
-    (boundaries 1e-16 m^4/(J s), bulk and surface D 1e-15 m^2/s): only the equilibrium is checked."""
+def _unlike_pair(width_nm: float, duration_s: float, energies=(0.4, 0.5, 0.3), neck_nm: float = np.sqrt(3) * 8.0):
+    """NaH2PO4 (left) and NH4VO3 discs, a = 8 nm, by default starting as the equal-energy double
+    bubble (neck sqrt(3) a: 120 degrees everywhere) at 4 cells per width, energies (NaH2PO4 and
+    NH4VO3 surfaces, their boundary) 0.4 / 0.5 / 0.3 J/m^2: Young 90.0 / 126.9 / 143.1 degrees.
+    Kinetics sped up (boundaries 1e-16 m^4/(J s), bulk and surface D 1e-15 m^2/s): only the
+    equilibrium is checked."""
     a, D = 8.0, 1e-15
+    s_left, s_right, s_boundary = energies
     p = CoalescenceParameters(
         particle_radius_nm=a,
-        neck_width_nm=np.sqrt(3) * a,
+        neck_width_nm=neck_nm,
         partner_phase="NH4VO3",
         domain_nm=(40.0, 24.0),
         grid=int(round(40.0 / width_nm * 4)),
         interface_width_nm=width_nm,
         duration_s=duration_s,
         output_interval_s=duration_s / 4,
-        interface_energy_J_m2={"NaH2PO4/surroundings": 0.4, "NH4VO3/surroundings": 0.5, "NH4VO3/NaH2PO4": 0.3},
+        interface_energy_J_m2={"NaH2PO4/surroundings": s_left, "NH4VO3/surroundings": s_right, "NH4VO3/NaH2PO4": s_boundary},
         interface_mobility_m4_Js={"NaH2PO4/surroundings": 1e-16, "NH4VO3/surroundings": 1e-16, "NH4VO3/NaH2PO4": 1e-16},
         diffusivity_m2_s={"NaH2PO4": D, "NH4VO3": D},
         surface_diffusivity_m2_s={"NaH2PO4": D, "NH4VO3": D},
@@ -126,7 +128,8 @@ def _unlike_pair(width_nm: float, duration_s: float):
     strict=True,
     reason="measured 97.0 / 129.5 / 133.5 deg at l = 2 nm (stationary from 20 to 80 s) and 97.2 / 128.7 / 134.1 "
     "at l = 1.33 nm (20 s) against Young 90.0 / 126.9 / 143.1: ~10 deg off in the surroundings, not falling with "
-    "l; the same energies in a lens without transport (tests/phasefield/numerics/test_young.py) are within 2.6 deg. "
+    "l; equal energies give 120 +- 0.2 deg and swapped surface energies swap the error; the same energies in a lens "
+    "without transport (tests/phasefield/numerics/test_young.py) are within 2.6 deg. "
     "Cause not found (README, Limitations)",
 )
 def test_unlike_particles_meet_at_the_young_angles():
@@ -135,3 +138,12 @@ def test_unlike_particles_meet_at_the_young_angles():
     measured, young = _unlike_pair(2.0, 30.0)
     print(f"junction angles {np.round(measured[-1], 2)} vs Young {np.round(young, 2)}")
     assert np.abs(measured[-1] - young).max() < 5.0
+
+
+@pytest.mark.slow
+def test_unlike_particles_with_equal_energies_relax_to_120_degrees():
+    """The control of the test above: equal energies (0.4 J/m^2), started from an 8 nm neck (angles
+    150 / 150 / 60), reach 120 degrees each within 1 degree in 40 s at l = 2 nm (measured within 0.2)."""
+    measured, young = _unlike_pair(2.0, 40.0, energies=(0.4, 0.4, 0.4), neck_nm=8.0)
+    print(f"junction angles {np.round(measured[-1], 2)} vs Young {np.round(young, 2)}")
+    assert np.abs(measured[-1] - 120.0).max() < 1.0 and np.allclose(young, 120.0)
