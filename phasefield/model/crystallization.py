@@ -40,9 +40,7 @@ import numpy as np
 
 from .nucleation import time_nodes
 from .parameters import BOLTZMANN, ModelParameters
-from .phases import DENSITY, PHASES, REGISTRY
-
-_DENSITY = np.array([DENSITY[ph] for ph in PHASES])  # (phases, species)
+from .phases import PHASES, REGISTRY
 
 
 def driving_force_J_m3(p: ModelParameters, product: str, temperature_K) -> np.ndarray:
@@ -109,8 +107,9 @@ def sample_crystal_nuclei(
         return none
     s = time_nodes(p, t0_s, t1_s)
     T = np.array([p.temperature_K(t) for t in s])
-    J = np.array([rate_per_m2_s(p, product, T) for product in products]).sum(axis=0)
-    shares = np.array([np.trapezoid(rate_per_m2_s(p, product, T), s) for product in products])
+    rates = np.array([rate_per_m2_s(p, product, T) for product in products])  # (products, nodes)
+    J = rates.sum(axis=0)
+    shares = np.trapezoid(rates, s, axis=1)
     cumulative = np.concatenate([[0.0], np.cumsum(0.5 * (J[1:] + J[:-1]) * np.diff(s))]) * area_m2
     if not cumulative[-1] > 0.0:
         return none

@@ -54,7 +54,7 @@ from ..io.frames import Grid, frame_dataset
 from ..model import anisotropy, crystallization, nucleation
 from ..model import free_energy as fe
 from ..model.constraints import grain_measure, hold_measure, measure_gradient, multiplier
-from ..model.grains import Microstructure, build_fields, grain_phase_indices, is_substrate
+from ..model.grains import Disc, Microstructure, build_fields, grain_phase_indices, is_substrate
 from ..model.parameters import ModelParameters
 from ..model.phases import PHASES, REGISTRY
 from .backend import make_backend
@@ -504,7 +504,7 @@ class Simulation:
                 log.info("%s nucleus formed at t=%.3f s dissolved before planting", product, formed)
                 continue
             center = self.grid.coords_nm[:, cell]
-            distance = np.sqrt(((self.grid.coords_nm - center[:, None]) ** 2).sum(axis=0)) - radius
+            distance = Disc(tuple(center), radius).distance(self.grid.coords_nm)
             slot, alone = self._crystal_slot(state, kind, distance <= 2.0 * p.interface_width_nm)
             try:
                 state.eta, state.n = nucleation.plant(
