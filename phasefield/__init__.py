@@ -2,13 +2,16 @@
 
 Layers, each importing only those before it: :mod:`.model` (the physics), :mod:`.io`
 (frames and run files), :mod:`.numerics` (discretization, backends, stepping),
-:mod:`.driver` (runs), :mod:`.analysis` (of finished runs).
+:mod:`.driver` (runs), :mod:`.analysis` (of finished runs), :mod:`.accessor` (``ds.nvp`` on
+any run's Dataset, registered on import).
 """
 
+from . import accessor as _accessor  # noqa: F401  (registers ds.nvp)
+from .accessor import RunSelectionError
 from .analysis.shape import boundary_normals, compare_with_wulff, facet_sharpness
 from .analysis.wulff import wulff_polygon, wulff_polyhedron
 from .driver import RunInterrupted, run
-from .io.output import open_run
+from .io.output import NotARunError, open_run
 from .model.anisotropy import FacetSet, gamma
 from .model.grains import Disc, Grain, HalfSpace, Intersection, Microstructure, Polygon, Union
 from .model.overrides import apply_overrides
@@ -28,10 +31,12 @@ __all__ = [
     "HalfSpace",
     "Intersection",
     "Microstructure",
+    "NotARunError",
     "ModelParameters",
     "ParameterError",
     "Polygon",
     "RunInterrupted",
+    "RunSelectionError",
     "Simulation",
     "SimulationError",
     "SolverUnits",

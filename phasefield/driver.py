@@ -176,7 +176,7 @@ def run(
             _merge_keeping_error(out)
             raise
         output.merge(out)
-    return open_run(out)
+    return open_run(out, chunks=None)
 
 
 def _check_start(out: Path | None, resume: bool) -> None:

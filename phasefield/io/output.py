@@ -40,6 +40,7 @@ import re
 import resource
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,10 @@ class DiskFull(RunFileError):
 
 class RunLocked(RunFileError):
     """Another process is writing the same run file."""
+
+
+class NotARunError(ValueError):
+    """A file that is not a run record (not netCDF, or without frames in time)."""
 
 
 class OutputPlaceError(ValueError):
@@ -377,15 +382,65 @@ def _load(path: Path) -> xr.Dataset:
         return ds.load()
 
 
-def open_run(path: str | os.PathLike) -> xr.Dataset:
-    """Read a whole run (the run file and its tail) into memory; time stays in seconds."""
+#: Chunks of a lazily opened run: one frame each, so a frame costs only its own read.
+FRAME_CHUNKS = {"time": 1}
+
+
+def open_run(path: str | os.PathLike, chunks: dict[str, int] | None = FRAME_CHUNKS) -> xr.Dataset:
+    """Open a whole run (the run file and its tail, also while it is being written).
+
+    Time stays in seconds; the global attributes are those of the last frame.
+
+    Parameters
+    ----------
+    path
+        The run file.
+    chunks
+        Dask chunks: by default lazily, one frame per chunk, so that a run larger than
+        memory can be opened and a frame costs one frame's read. ``None`` reads the whole
+        run into memory and closes its files (a snapshot that stays valid when a running
+        run merges and removes its tail).
+
+    Raises
+    ------
+    FileNotFoundError
+        No run file at ``path``.
+    NotARunError
+        The file is not netCDF or has no ``time`` coordinate.
+    """
     path = Path(path)
-    base = _load(path)
-    parts = [_load(p) for p in _tail(path, base.sizes["time"])]
-    if not parts:
-        return base
-    ds = xr.concat([base, *parts], dim="time", data_vars="minimal", coords="minimal", compat="override", join="override", combine_attrs="override")
-    return ds.assign_attrs(parts[-1].attrs)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no run file there")
+    try:
+        files = [str(f.absolute()) for f in (path, *_tail(path))]  # xarray matches attrs_file to absolute paths
+        with warnings.catch_warnings():
+            # netCDF4 stores 1-D time series in chunks of 512 frames: one frame per dask chunk
+            # splits them, which costs nothing at their size
+            warnings.filterwarnings("ignore", message="The specified chunks separate the stored chunks", category=UserWarning)
+            ds = _open_frames(files, chunks)
+    except KeyError as err:
+        raise NotARunError(f"{path}: not a run file (no time dimension)") from err
+    except (OSError, ValueError) as err:
+        raise NotARunError(f"{path}: not a run file (not netCDF4: {err})") from err
+    if chunks is None:
+        with ds:
+            return ds.load()
+    return ds
+
+
+def _open_frames(files: list[str], chunks: dict[str, int] | None) -> xr.Dataset:
+    return xr.open_mfdataset(
+        files,
+        combine="nested",
+        concat_dim="time",
+        data_vars="minimal",
+        coords="minimal",
+        compat="override",
+        join="override",
+        attrs_file=files[-1],
+        decode_timedelta=False,
+        chunks=chunks if chunks is not None else {},
+    )
 
 
 def last_frame(path: str | os.PathLike) -> xr.Dataset:

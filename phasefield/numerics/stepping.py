@@ -571,7 +571,7 @@ class Simulation:
             "history": f"written by nvp-growth {package_version()} (phasefield.run)",
             "package_version": package_version(),
             "parameters": p.to_json(),
-            "parameters_class": type(p).__name__,
+            "parameters_class": f"{type(p).__module__}.{type(p).__qualname__}",
             "seed": p.seed,
             "backend": p.backend,
             "time_unit_s": self.units.time_s,
