@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
 from .io import output
 from .io.output import append_frame, last_frame, open_run, resume_state
@@ -115,6 +116,7 @@ def run(
     progress: Callable[[float, float], None] | None = None,
     on_frame: Callable[[int, xr.Dataset], None] | None = None,
     on_nucleus: Callable[[Nucleus], None] | None = None,
+    threads: int = 1,
 ) -> xr.Dataset:
     """Run a simulation, appending frames to ``out`` as it goes.
 
@@ -141,6 +143,11 @@ def run(
         Called as ``on_nucleus(nucleus)`` for each nucleus planted (NVP, or a crystal in the amorphous precursor)
         (:class:`phasefield.model.nucleation.Nucleus`: formation time, grain slot,
         centre, radius, orientation), right after it is planted.
+    threads
+        BLAS and OpenMP threads during the run (threadpoolctl; restored after). One by
+        default: the solves are small sparse work, and two BLAS threads fighting for a busy
+        core made a 128^2 step 13-80x slower (the dot products of CG); one costs nothing
+        on a quiet machine (``benchmarks/bench_threads.py``).
 
     Returns
     -------
@@ -160,12 +167,15 @@ def run(
         the step that made it) or order parameters out of their bounds
         (:func:`phasefield.numerics.guards.out_of_bounds`, checked after every step).
     """
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads = {threads!r} is not allowed; allowed: an integer >= 1")
     if out is None:
         _check_start(None, resume)
-        return _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame, on_nucleus)
+        with threadpool_limits(limits=threads):
+            return _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame, on_nucleus)
     out = Path(out)
     output.check_place(out)
-    with output.locked(out), _stop_on_signals() as request:
+    with output.locked(out), _stop_on_signals() as request, threadpool_limits(limits=threads):
         if overwrite:
             output.remove_run(out)
         output.tidy(out)

@@ -123,3 +123,22 @@ def test_a_nan_coefficient_never_reaches_the_solvers(tmp_nc, monkeypatch, backen
     with pytest.raises(FieldFault, match=r"^the coefficient explicit \(1 NaN and 0 inf of \d+ values\) in the step from t = 0.1 s to "):
         run(isothermal(backend=backend, **SMALL), DISC, tmp_nc, on_frame=on_frame)
     assert calls[0] == 1 and open_run(tmp_nc).sizes["time"] == 3
+
+
+def test_the_run_limits_blas_threads_and_restores_them(tmp_nc):
+    """Inside the run (seen from on_frame) every BLAS pool has the requested thread count;
+    after it, the caller's count is back."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    seen = []
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        run(isothermal(**SMALL), DISC, tmp_nc, on_frame=lambda i, f: seen.append(blas_threads()))
+        after = blas_threads()
+    assert before and all(s == {1} for s in seen) and len(seen) >= 2
+    assert after == before
+    with pytest.raises(ValueError, match=r"threads = 0 is not allowed; allowed: an integer >= 1"):
+        run(isothermal(**SMALL), DISC, None, threads=0)
