@@ -381,7 +381,7 @@ def _corner_angles_deg(polygon: _FloatArray) -> _FloatArray:
 
 
 def fit_circle(points: ArrayLike) -> tuple[_FloatArray, float]:
-    """Least-squares circle through 2D points (Kasa's algebraic fit).
+    """Least-squares circle through 2D points (Pratt's algebraic fit, :func:`_algebraic_circle`).
 
     Parameters
     ----------
@@ -403,10 +403,12 @@ def fit_circle(points: ArrayLike) -> tuple[_FloatArray, float]:
     xy = np.asarray(points, dtype=float)
     if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) < 3:
         raise ValueError(f"points: shape {xy.shape} not allowed; need (M >= 3, 2)")
-    x, y = xy.T
-    A = np.stack([2 * x, 2 * y, np.ones_like(x)], axis=1)
-    (xc, yc, k), *_ = np.linalg.lstsq(A, x**2 + y**2, rcond=None)
-    return np.array([xc, yc]), float(np.sqrt(k + xc**2 + yc**2))
+    A, B, C, D = _algebraic_circle(xy)
+    radius = float(np.sqrt(B**2 + C**2 - 4 * A * D) / (2 * abs(A))) if A != 0 else np.inf
+    spread = float(np.ptp(xy, axis=0).max())
+    if not radius < 1e9 * spread:
+        raise ValueError(f"points: the {len(xy)} points lie on a line (fitted radius {radius:.3g} for a spread of {spread:.3g}); need an arc")
+    return np.array([-B, -C]) / (2 * A), radius
 
 
 def arc_angle(eta_2d: ArrayLike, dx: float, line_y: float, *, above: bool = True, exclude: float = 0.0, level: float = 0.5) -> float:
@@ -477,8 +479,9 @@ def _algebraic_circle(points: _FloatArray) -> _FloatArray:
     """Pratt's fit A(x^2 + y^2) + Bx + Cy + D = 0 with B^2 + C^2 - 4AD = 1 (a line is A = 0).
 
     Coordinates are taken relative to the points' mean and scaled by their spread
-    (returned coefficients are for the original coordinates); unlike Kasa's fit
-    (:func:`fit_circle`) it stays well posed for a straight boundary.
+    (returned coefficients are for the original coordinates). Unlike Kasa's fit
+    (least squares of x^2 + y^2 = 2 a x + 2 b y + k) it stays well posed for a straight
+    boundary and is not biased toward small circles on short arcs.
     """
     mean = points.mean(axis=0)
     scale = float(np.sqrt(((points - mean) ** 2).sum(axis=1).mean()))
@@ -581,7 +584,7 @@ def junction_angles(
         arc(pb[_sample(a, pb, dx) < 0.25]),
         arc(pab[_sample(a + b, pab, dx) > 0.75]),
     )
-    (ca, ra), (cb, rb) = fit_circle(arcs[0]), fit_circle(arcs[1])
+    (ca, ra), (cb, rb) = fit_circle(arcs[0]), fit_circle(arcs[1])  # whole arcs: where the outer circles meet
     rough = junctions[0] if upper == (junctions[0][1] >= junctions[1][1]) else junctions[1]
     crossings = _circle_intersections(ca, ra, cb, rb)
     junction = crossings[np.argmin(np.linalg.norm(crossings - rough, axis=1))]

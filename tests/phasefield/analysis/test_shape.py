@@ -10,6 +10,7 @@ import pytest
 
 from phasefield.model.anisotropy import FacetSet
 from phasefield.analysis.shape import (
+    fit_circle,
     boundary_normals,
     compare_with_wulff,
     contour,
@@ -203,3 +204,22 @@ def test_junction_angles_of_an_asymmetric_double_bubble():
     for upper in (True, False):  # mirror images
         measured = junction_angles(a, b, 0.25, exclude=1.5, upper=upper)
         assert np.abs(np.array(measured) - expected).max() < 0.2, (upper, measured, expected)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fit_circle_matches_the_geometric_fit_on_a_short_noisy_arc(seed):
+    """A 40-degree arc with noise of 1 % of its radius: the algebraic fit lands within 1e-3 of
+    the radius of scipy's orthogonal-distance (geometric) fit, an independent minimisation
+    (Pratt's fit approximates it to second order in the noise), and a line is refused."""
+    from scipy.optimize import least_squares
+
+    rng = np.random.default_rng(seed)
+    centre, radius = rng.uniform(-5, 5, 2), rng.uniform(3, 20)
+    t = rng.uniform(0, 2 * np.pi) + np.linspace(0, np.radians(40), 60)
+    pts = centre + radius * np.stack([np.cos(t), np.sin(t)], axis=1) + rng.normal(0, 0.01 * radius, (60, 2))
+    geometric = least_squares(lambda q: np.hypot(*(pts - q[:2]).T) - q[2], x0=[*pts.mean(axis=0), 1.0] + np.r_[0, 0, radius]).x
+    got_centre, got_radius = fit_circle(pts)
+    assert got_radius == pytest.approx(geometric[2], rel=1e-3)
+    np.testing.assert_allclose(got_centre, geometric[:2], atol=1e-3 * radius)
+    with pytest.raises(ValueError, match="lie on a line"):
+        fit_circle(np.stack([np.arange(6.0), 0.5 * np.arange(6.0) - 1], axis=1))
