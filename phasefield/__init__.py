@@ -2,7 +2,8 @@
 
 Layers, each importing only those before it: :mod:`.model` (the physics), :mod:`.io`
 (frames and run files), :mod:`.numerics` (discretization, backends, stepping),
-:mod:`.driver` (runs), :mod:`.analysis` (of finished runs).
+:mod:`.driver` (runs), :mod:`.analysis` (of finished runs), :mod:`.view` (movies, TEM-like
+images, plots of runs; imported on its own: ``import phasefield.view``).
 """
 
 from .analysis.shape import boundary_normals, compare_with_wulff, facet_sharpness

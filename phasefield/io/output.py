@@ -40,7 +40,7 @@ import re
 import resource
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -372,16 +372,20 @@ def frame_count(path: str | os.PathLike) -> int:
     return merged + len(_tail(path, merged))
 
 
-def _load(path: Path) -> xr.Dataset:
+def _load(path: Path, variables: Sequence[str] | None = None) -> xr.Dataset:
     with xr.open_dataset(path, decode_timedelta=False) as ds:
-        return ds.load()
+        return (ds if variables is None else ds[list(variables)]).load()
 
 
-def open_run(path: str | os.PathLike) -> xr.Dataset:
-    """Read a whole run (the run file and its tail) into memory; time stays in seconds."""
+def open_run(path: str | os.PathLike, variables: Sequence[str] | None = None) -> xr.Dataset:
+    """Read a whole run (the run file and its tail) into memory; time stays in seconds.
+
+    ``variables``: read only these data variables (with their coordinates and the global
+    attributes), e.g. ``["phase_map", "T"]`` for a movie of a large run; None: all.
+    """
     path = Path(path)
-    base = _load(path)
-    parts = [_load(p) for p in _tail(path, base.sizes["time"])]
+    base = _load(path, variables)
+    parts = [_load(p, variables) for p in _tail(path, base.sizes["time"])]
     if not parts:
         return base
     ds = xr.concat([base, *parts], dim="time", data_vars="minimal", coords="minimal", compat="override", join="override", combine_attrs="override")
