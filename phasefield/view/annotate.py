@@ -21,7 +21,7 @@ def scale_length_nm(width_nm: float) -> float:
     (10.0, 2.0)
     """
     target = width_nm / 5
-    power = 10 ** math.floor(math.log10(target))
+    power = 10.0 ** math.floor(math.log10(target))
     return max(m * power for m in (1, 2, 5) if m * power <= target)
 
 

@@ -23,7 +23,7 @@ import xarray as xr
 from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
-from matplotlib.colors import Normalize, to_rgb
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
@@ -31,9 +31,9 @@ from ..io.output import atomic_write
 from ..model.phases import PHASES, SURROUNDINGS
 from ..model.values import ParameterError
 from .annotate import add_scale_bar, phase_legend
-from .colours import PHASE_COLOURS, phase_rgb
+from .colours import phase_rgb
 from .outputs import checked_output
-from .selection import Region, require
+from .selection import NotARunError, Region, require
 from .tem import DEFAULT_PIXEL_NM, TEM_VARIABLES, TemOptics, fine_axes, tem_frame
 
 VIEWS = ("phases", "c", "tem")
@@ -107,15 +107,20 @@ class MovieFrames:
             optics.check_pixel(pixel_nm)
         self.region = (region or Region.whole(ds)).check_inside(ds)
         self.view, self.optics = view, optics
+        self.times = np.asarray(ds.time.values, dtype=float)
+        if self.times.size == 0:
+            raise NotARunError("the run has no frames yet; allowed: a run with at least one finished frame")
         if view == "tem":
             self.xs, self.ys = fine_axes(self.region, pixel_nm)
             self.ds = ds
+            self.extent = (self.region.x0, self.region.x1, self.region.y0, self.region.y1)
         else:
             self.ds = ds.sel(x=slice(self.region.x0, self.region.x1), y=slice(self.region.y0, self.region.y1))
             if min(self.ds.sizes["x"], self.ds.sizes["y"]) < 1:
                 raise ParameterError(f"region = {self.region.as_text()} nm holds no cell centre; allowed: a region at least one cell wide")
             self.xs, self.ys = self.ds.x.values, self.ds.y.values
-        self.times = np.asarray(ds.time.values, dtype=float)
+            half_x, half_y = float(ds.x[1] - ds.x[0]) / 2, float(ds.y[1] - ds.y[0]) / 2  # the cells' edges
+            self.extent = (self.xs[0] - half_x, self.xs[-1] + half_x, self.ys[0] - half_y, self.ys[-1] + half_y)
         self.decimals = _time_decimals(self.times)
         self._lut = phase_rgb()
         self._build_figure()
@@ -128,12 +133,6 @@ class MovieFrames:
         """(width, height) of every frame in pixels (multiples of 16)."""
         return self._canvas_size
 
-    def _extent(self) -> tuple[float, float, float, float]:
-        if self.view == "tem":
-            return self.region.x0, self.region.x1, self.region.y0, self.region.y1
-        dx, dy = float(self.ds.x[1] - self.ds.x[0]) if self.xs.size > 1 else 1.0, float(self.ds.y[1] - self.ds.y[0]) if self.ys.size > 1 else 1.0
-        return self.xs[0] - dx / 2, self.xs[-1] + dx / 2, self.ys[0] - dy / 2, self.ys[-1] + dy / 2
-
     def _build_figure(self) -> None:
         nx, ny = self.xs.size, self.ys.size
         repeat = max(1, math.ceil(IMAGE_PIXELS / max(nx, ny)))
@@ -145,9 +144,9 @@ class MovieFrames:
         FigureCanvasAgg(self.fig)
         ax = self.fig.add_axes((0, (canvas_h - height) / canvas_h, width / canvas_w, height / canvas_h))
         ax.set_axis_off()
-        x0, x1, y0, y1 = self._extent()
+        x0, x1, y0, y1 = self.extent
         first = self._field(0)
-        style = {"cmap": "gray", "vmin": self.optics.intensity_range()[0], "vmax": self.optics.intensity_range()[1]} if self.view == "tem" else {}
+        style = dict(zip(("vmin", "vmax"), self.optics.intensity_range()), cmap="gray") if self.view == "tem" else {}
         self.image = ax.imshow(first, origin="lower", extent=(x0, x1, y0, y1), interpolation="nearest", aspect="equal", **style)
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
@@ -156,9 +155,9 @@ class MovieFrames:
                              bbox={"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 3})
         panel = self.fig.add_axes(((width + 8) / canvas_w, 0.0, (canvas_w - width - 8) / canvas_w, 1.0))
         panel.set_axis_off()
-        self._legend(panel, canvas_h)
+        self._legend(panel)
 
-    def _legend(self, panel, canvas_h: int) -> None:
+    def _legend(self, panel) -> None:
         if self.view == "phases":
             present = np.unique(self.ds.phase_map.values)
             phase_legend(panel, [PHASES[i] for i in present if 0 <= i < len(PHASES)], title="phase")
@@ -172,7 +171,8 @@ class MovieFrames:
                 look = self.optics.phases[phase]
                 if look.fringe_spacing_nm:
                     lines.append(f"{phase} {look.reflection}\n  d = {look.fringe_spacing_nm:.3f} nm")
-            lines.append(f"thickness {self.optics.thickness_nm:g} nm\ngrey: I/I0 {self.optics.intensity_range()[0]:.2f}-{self.optics.intensity_range()[1]:.2f}")
+            low, high = self.optics.intensity_range()
+            lines.append(f"thickness {self.optics.thickness_nm:g} nm\ngrey: I/I0 {low:.2f}-{high:.2f}")
             panel.text(0.02, 0.98, "\n".join(lines), va="top", ha="left", fontsize=9, transform=panel.transAxes)
 
     def _field(self, index: int) -> np.ndarray:
@@ -183,7 +183,8 @@ class MovieFrames:
         if self.view == "phases":
             return self._lut[phase_map]
         rgb = (colormaps["viridis"](np.clip(self.ds.c.values[index], 0.0, 1.0))[..., :3] * 255).astype(np.uint8)
-        rgb[phase_map == PHASES.index(SURROUNDINGS)] = [round(255 * v) for v in to_rgb(PHASE_COLOURS[SURROUNDINGS])]
+        surroundings = PHASES.index(SURROUNDINGS)
+        rgb[phase_map == surroundings] = self._lut[surroundings]
         return rgb
 
     def render(self, index: int) -> np.ndarray:
@@ -252,8 +253,6 @@ def write_movie(
     if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
         raise ParameterError(f"fps = {fps!r} is not allowed; allowed: a number > 0")
     frames = MovieFrames(ds, view, optics=optics, pixel_nm=pixel_nm, region=region)
-    if len(frames) == 0:
-        raise ParameterError("the run has no frames; allowed: a run with at least one finished frame")
     indices = tqdm(range(len(frames)), desc=f"movie {path.name}", unit="frame", file=sys.stderr, disable=not progress)
     atomic_write(path, lambda tmp: _WRITERS[path.suffix.lower()](tmp, (frames.render(i) for i in indices), frames.size, fps))
     return path
