@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import imageio_ffmpeg
 import numpy as np
 import xarray as xr
 
@@ -93,7 +94,9 @@ def main_bench() -> None:
             with contextlib.redirect_stdout(io.StringIO()):
                 assert main(["movie", str(run), "--out", str(out), "--view", view, "-q"]) == 0
             seconds = time.perf_counter() - start
-            print(f"  nvp-growth movie --view {view:6s} {suffix}: {seconds:6.1f} s ({1e3 * seconds / args.frames:.0f} ms/frame), {out.stat().st_size / 1e6:.1f} MB")
+            frames = imageio_ffmpeg.count_frames_and_secs(str(out))[0] if suffix == ".mp4" else "-"
+            print(f"  nvp-growth movie --view {view:6s} {suffix}: {seconds:6.1f} s ({1e3 * seconds / args.frames:.0f} ms/frame), "
+                  f"{out.stat().st_size / 1e6:.1f} MB, video frames {frames}")
     small = tem_run(ds, args.tem_frames)
     optics = tem_optics()
     box = args.grid * DX_NM
