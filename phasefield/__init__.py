@@ -2,12 +2,12 @@
 
 Layers, each importing only those before it: :mod:`.model` (the physics), :mod:`.io`
 (frames and run files), :mod:`.numerics` (discretization, backends, stepping),
-:mod:`.driver` (runs), :mod:`.analysis` (of finished runs), :mod:`.accessor` (``ds.nvp`` on
-any run's Dataset, registered on import).
+:mod:`.driver` (runs), :mod:`.analysis` (of finished runs), :mod:`.view` (movies, TEM-like
+images, plots of runs; imported on its own: ``import phasefield.view``), :mod:`.accessor`
+(``ds.nvp`` on any run's Dataset, registered on import).
 """
 
 from . import accessor as _accessor  # noqa: F401  (registers ds.nvp)
-from .accessor import RunSelectionError
 from .analysis.shape import boundary_normals, compare_with_wulff, facet_sharpness
 from .analysis.wulff import wulff_polygon, wulff_polyhedron
 from .driver import RunInterrupted, run
@@ -36,7 +36,6 @@ __all__ = [
     "ParameterError",
     "Polygon",
     "RunInterrupted",
-    "RunSelectionError",
     "Simulation",
     "SimulationError",
     "SolverUnits",

@@ -1,5 +1,9 @@
 """``ds.nvp``: a run's Dataset read as the model sees it (registered on ``import phasefield``).
 
+The parameter class and the TEM contrast data (:func:`scenarios.optics.tem_optics`, built
+from ``atomistic``) live downstream of ``phasefield``; the accessor imports them by name when
+asked, as pickle imports a class, so that ``phasefield`` itself never depends on them.
+
 Examples
 --------
 >>> import phasefield, xarray as xr
@@ -19,30 +23,10 @@ import xarray as xr
 from .model import free_energy as fe
 from .model.parameters import ModelParameters
 from .model.phases import PHASES
+from .io.selection import Region, frame_index
 
-
-class RunSelectionError(ValueError):
-    """A time, grain or region outside what the run holds."""
-
-
-def frame_index(times_s: np.ndarray, time_s: float | None) -> int:
-    """Index of the frame nearest ``time_s`` (the last frame for None).
-
-    Raises
-    ------
-    RunSelectionError
-        ``time_s`` outside the run's frames by more than half the smallest frame interval.
-
-    >>> frame_index(np.array([0.0, 0.5, 1.0]), 0.7)
-    1
-    """
-    times_s = np.asarray(times_s, dtype=float)
-    if time_s is None:
-        return len(times_s) - 1
-    slack = 0.5 * float(np.diff(times_s).min()) if len(times_s) > 1 else 1e-9
-    if not (times_s[0] - slack <= time_s <= times_s[-1] + slack):
-        raise RunSelectionError(f"time = {time_s} s is not in the run; allowed: {times_s[0]:g} to {times_s[-1]:g} s ({len(times_s)} frames)")
-    return int(np.abs(times_s - time_s).argmin())
+# the drawing modules (phasefield.view: matplotlib, imageio) are imported when a view is asked
+# for, so that importing phasefield, as every run does, stays as fast as without them
 
 
 def parameter_class(name: str) -> type[ModelParameters]:
@@ -66,12 +50,22 @@ def _subclasses(cls: type) -> list[type]:
     return [cls, *(s for sub in cls.__subclasses__() for s in _subclasses(sub))]
 
 
+def package_optics():
+    """The package's TEM contrast data (:func:`scenarios.optics.tem_optics`), imported by name."""
+    return importlib.import_module("scenarios.optics").tem_optics()
+
+
+def _region(region: Region | tuple[float, float, float, float] | None) -> Region | None:
+    return Region(*region) if region is not None and not isinstance(region, Region) else region
+
+
 @xr.register_dataset_accessor("nvp")
 class RunAccessor:
-    """Read a run: ``ds.nvp.parameters``, ``.frame(time)``, ``.phases(time)``, ``.grains(time)``.
+    """Read a run: ``ds.nvp.parameters``, ``.frame(time)``, ``.phases(time)``, ``.grains(time)``,
+    ``.tem(time)``, ``.fft(time, region)``, ``.movie(path)``, ``.timeline()``.
 
     Times are in s; a time selects the nearest frame and one outside the run is refused
-    (:class:`RunSelectionError`).
+    (:class:`phasefield.ParameterError`). Regions are ``(x0, x1, y0, y1)`` in nm.
     """
 
     def __init__(self, ds: xr.Dataset):
@@ -86,9 +80,12 @@ class RunAccessor:
         cls = parameter_class(attrs.get("parameters_class", "ModelParameters"))
         return cls.from_dict(json.loads(attrs["parameters"]))
 
+    def _index(self, time: float | None) -> int:
+        return self._ds.sizes["time"] - 1 if time is None else frame_index(self._ds, time)
+
     def frame(self, time: float | None = None) -> xr.Dataset:
         """The frame nearest ``time`` [s] (the last one for None), loaded."""
-        return self._ds.isel(time=frame_index(self._ds["time"].values, time)).load()
+        return self._ds.isel(time=self._index(time)).load()
 
     def phases(self, time: float | None = None) -> xr.DataArray:
         """Phase fractions h_a = sum_{i in a} eta_i^2 / sum_j eta_j^2 on the grid, dims (phase, [z,] y, x)."""
@@ -112,7 +109,7 @@ class RunAccessor:
         first frame in which the slot was in use (NaN if never up to ``time``).
         """
         ds = self._ds
-        k = frame_index(ds["time"].values, time)
+        k = self._index(time)
         frame = self.frame(time)
         active = ds["active"].isel(time=slice(0, k + 1)).values.astype(bool)
         times = ds["time"].values[: k + 1]
@@ -127,3 +124,51 @@ class RunAccessor:
             "first_in_use_s": first,
         }
         return pd.DataFrame(table, index=pd.Index(frame["grain"].values, name="grain"))
+
+    def tem(
+        self,
+        time: float | None = None,
+        *,
+        region: Region | tuple[float, float, float, float] | None = None,
+        pixel_nm: float | None = None,
+        optics=None,
+    ) -> xr.DataArray:
+        """TEM-like bright-field image (y, x in nm) of the frame nearest ``time``
+        (:func:`phasefield.view.tem_image`; the package's contrast data unless ``optics``)."""
+        from .view.tem import tem_image
+
+        frame_time = float(self._ds["time"][self._index(time)])
+        pixel = {} if pixel_nm is None else {"pixel_nm": pixel_nm}
+        return tem_image(self._ds, frame_time, optics or package_optics(), region=_region(region), **pixel)
+
+    def fft(
+        self,
+        time: float | None = None,
+        region: Region | tuple[float, float, float, float] | None = None,
+        *,
+        count: int = 6,
+        pixel_nm: float | None = None,
+        optics=None,
+    ) -> xr.Dataset:
+        """The strongest FFT spots (g in 1/nm, d in nm, angle in degree) of the TEM-like image of
+        ``region`` at ``time`` (:func:`phasefield.view.fft_spots`)."""
+        from .view.fft import fft_spots
+
+        region = _region(region)
+        return fft_spots(self.tem(time, region=region, pixel_nm=pixel_nm, optics=optics), region, count)
+
+    def movie(self, path, *, view: str = "phases", fps: float = 10.0, progress: bool = False, **options):
+        """Write a movie of every frame (:func:`phasefield.view.write_movie`); returns its path."""
+        from .view.movie import write_movie
+
+        if view == "tem" and options.get("optics") is None:
+            options["optics"] = package_optics()
+        if "region" in options:
+            options["region"] = _region(options["region"])
+        return write_movie(self._ds, path, view=view, fps=fps, progress=progress, **options)
+
+    def timeline(self):
+        """The paper-style timeline figure (:func:`phasefield.view.timeline_figure`)."""
+        from .view.timeline import timeline_figure
+
+        return timeline_figure(self._ds)

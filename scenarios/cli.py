@@ -4,11 +4,17 @@
     nvp-growth run NAME [--out FILE.nc] [--grid N] [--seed S] [--set key=value ...]
                         [--params FILE.toml] [--resume | --overwrite] [--show-params]
     nvp-growth crystal-report [--cif PHASE=PATH ...]
+    nvp-growth movie RUN.nc [--out FILE.mp4|.gif] [--view phases|c|tem] [--fps N]
+                            [--region x0,x1,y0,y1] [--pixel NM] [--thickness NM] [-q]
+    nvp-growth tem RUN.nc --time T [--region x0,x1,y0,y1] [--pixel NM] [--spots N]
+                          [--thickness NM] [--out FILE.png|.svg|.pdf]
+    nvp-growth plot RUN.nc|SUMMARY.nc [--out FILE.png|.svg|.pdf]
 
 Bad input (unknown scenario, key or phase, a value refused by validation, a
 malformed override, a grid too large for the memory, an unreadable TOML, CIF or
-scenario file) is reported on one line with the parameter or file, the value and
-what is allowed, before any work starts; the exit status is then 2. ``--debug``
+scenario file; for the views a file that is not a run, a time outside the run, an unknown
+view, a region outside the box, an unsupported extension) is reported on one line with the
+parameter or file, the value and what is allowed, before any work starts; the exit status is then 2. ``--debug``
 shows the traceback instead.
 """
 
@@ -75,7 +81,34 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress line and no nucleation lines")
     report = sub.add_parser("crystal-report", help="the paper's crystallographic numbers beside what the structures give")
     report.add_argument("--cif", action="append", default=[], metavar="PHASE=PATH", help="a CIF for a phase (e.g. NH4VO3=nh4vo3.cif)")
+    _view_parsers(sub)
     return ap
+
+
+def _view_parsers(sub) -> None:
+    """The parsers of ``movie``, ``tem`` and ``plot`` (phasefield.view)."""
+    from phasefield.view.movie import MOVIE_FORMATS, VIEWS
+    from phasefield.view.outputs import FIGURE_FORMATS
+    from phasefield.view.tem import DEFAULT_PIXEL_NM
+
+    optics = argparse.ArgumentParser(add_help=False)
+    optics.add_argument("--region", metavar="x0,x1,y0,y1", help="part of the box to show, nm (default: all of it)")
+    optics.add_argument("--pixel", type=float, default=DEFAULT_PIXEL_NM, metavar="NM", help=f"pixel of the TEM-like image, nm (default {DEFAULT_PIXEL_NM})")
+    optics.add_argument("--thickness", type=float, default=20.0, metavar="NM", help="specimen thickness for the mass-thickness contrast, nm (default 20)")
+    movie = sub.add_parser("movie", parents=[optics], help="a movie of every frame of a run (also of one still being written)")
+    movie.add_argument("run", type=Path, help="run file (RUN.nc)")
+    movie.add_argument("--out", type=Path, help=f"movie to write, {' or '.join(MOVIE_FORMATS)} (default: RUN.mp4)")
+    movie.add_argument("--view", choices=VIEWS, default="phases", help="phases (colour per phase), c (P-bearing fraction) or tem (TEM-like image)")
+    movie.add_argument("--fps", type=float, default=10.0, help="frames per second (default 10)")
+    movie.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    tem = sub.add_parser("tem", parents=[optics], help="a TEM-like image of one frame and the strongest FFT spots of a region")
+    tem.add_argument("run", type=Path, help="run file (RUN.nc)")
+    tem.add_argument("--time", type=float, required=True, help="time of the frame, s (the nearest frame is drawn)")
+    tem.add_argument("--spots", type=int, default=6, help="how many FFT spots to list (default 6)")
+    tem.add_argument("--out", type=Path, help=f"figure to write, {', '.join(FIGURE_FORMATS)} (default: RUN_t<time>s.png)")
+    plot = sub.add_parser("plot", help="the timeline of a run, or NVP fraction vs hold temperature of a threshold summary")
+    plot.add_argument("run", type=Path, help="run file, or the summary of a threshold sweep")
+    plot.add_argument("--out", type=Path, help=f"figure to write, {', '.join(FIGURE_FORMATS)} (default: RUN.png)")
 
 
 def _resolve(args) -> tuple[object, object, Path]:
@@ -201,6 +234,76 @@ def _cmd_crystal_report(args) -> int:
     return 0
 
 
+def _optics(args):
+    """The phases' TEM contrast at --thickness (imports abTEM: only for the TEM views)."""
+    from dataclasses import replace
+
+    try:
+        from .optics import tem_optics
+    except ModuleNotFoundError as err:
+        raise ValueError(f"the TEM-like image needs {err.name} (electron scattering factors); allowed: install it, pip install 'nvp-growth[tem]'") from None
+    return replace(tem_optics(), thickness_nm=args.thickness)
+
+
+def _region(args):
+    from phasefield.view import Region
+
+    return Region.parse(args.region) if args.region else None
+
+
+def _cmd_movie(args) -> int:
+    from phasefield.view import read_run, write_movie
+    from phasefield.view.movie import MOVIE_FORMATS, VIEW_VARIABLES
+    from phasefield.view.outputs import checked_output
+
+    out = checked_output(args.out or args.run.with_suffix(".mp4"), MOVIE_FORMATS)
+    region = _region(args)
+    optics = _optics(args) if args.view == "tem" else None
+    ds = read_run(args.run, VIEW_VARIABLES[args.view])
+    write_movie(ds, out, view=args.view, fps=args.fps, optics=optics, pixel_nm=args.pixel, region=region, progress=not args.quiet)
+    print(f"wrote {out} ({ds.sizes['time']} frames, {args.view} view)")
+    return 0
+
+
+def _cmd_tem(args) -> int:
+    from phasefield.view import fft_spots, micrograph_figure, read_run, tem_image
+    from phasefield.view.outputs import FIGURE_FORMATS, checked_output, save_figure
+    from phasefield.view.tem import TEM_VARIABLES
+
+    out = checked_output(args.out or args.run.with_name(f"{args.run.stem}_t{args.time:g}s.png"), FIGURE_FORMATS)
+    region = _region(args)
+    if args.spots < 1:
+        raise ValueError(f"--spots {args.spots} is not allowed; allowed: an integer >= 1")
+    ds = read_run(args.run, TEM_VARIABLES)
+    if region is not None:
+        region.check_inside(ds)
+    image = tem_image(ds, args.time, _optics(args), pixel_nm=args.pixel)
+    spots = fft_spots(image, region, count=args.spots)
+    print(f"frame t = {image.attrs['time_s']:g} s, T = {image.attrs['temperature_K'] - 273.15:.1f} degC; FFT of "
+          f"{spots.attrs['region_nm']} (FFT pixel {spots.attrs['fft_pixel_x_per_nm']:.3g} x {spots.attrs['fft_pixel_y_per_nm']:.3g} 1/nm):")
+    for k in range(spots.sizes["spot"]):
+        print(f"  spot {k + 1}: |g| = {float(spots.g[k]):.3f} 1/nm (d = {float(spots.d[k]):.4f} nm), angle {float(spots.angle[k]):.2f} deg, "
+              f"amplitude {float(spots.amplitude[k]):.2f}")
+    save_figure(micrograph_figure(image, spots, region), out)
+    print(f"wrote {out}")
+    return 0
+
+
+def _cmd_plot(args) -> int:
+    from phasefield.view.outputs import FIGURE_FORMATS, checked_output
+    from phasefield.view.timeline import plot, plot_kind, read_plottable
+
+    out = checked_output(args.out or args.run.with_suffix(".png"), FIGURE_FORMATS)
+    ds = read_plottable(args.run)
+    plot(ds, out)
+    what = "NVP fraction vs hold temperature" if plot_kind(ds) == "sweep" else "timeline of the run"
+    print(f"wrote {out} ({what})")
+    return 0
+
+
+_VIEW_COMMANDS = {"movie": _cmd_movie, "tem": _cmd_tem, "plot": _cmd_plot}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -209,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_list()
         if args.command == "run":
             return _cmd_run(args)
+        if args.command in _VIEW_COMMANDS:
+            return _VIEW_COMMANDS[args.command](args)
         return _cmd_crystal_report(args)
     except (ValueError, FileNotFoundError, FileExistsError) as err:
         if args.debug:

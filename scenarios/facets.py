@@ -28,11 +28,20 @@ def _angle(traces, hkl) -> float:
 
 
 @functools.lru_cache(maxsize=None)
+def nvp_frame_offset_deg() -> float:
+    """Angle that takes NVP's viewing frame (along [1 2 -1]) into NH4VO3's (along [0 1 2]):
+    the (1 2 -1) NH4VO3 normal's angle minus the (2 -1 0) NVP normal's, each in its own frame."""
+    a = atomistic.facet_traces("NH4VO3", NH4VO3_ZONE)
+    n = atomistic.facet_traces("NVP", NVP_ZONE)
+    return _angle(a, (1, 2, -1)) - _angle(n, (2, -1, 0))
+
+
+@functools.lru_cache(maxsize=None)
 def epitaxial_facets() -> dict[str, tuple[tuple[float, ...], tuple[float, ...]]]:
     """{"NH4VO3": (angles_deg, energies), "NVP": (angles_deg, energies)} in the NH4VO3 frame."""
     a = atomistic.facet_traces("NH4VO3", NH4VO3_ZONE)
     n = atomistic.facet_traces("NVP", NVP_ZONE)
-    offset = _angle(a, (1, 2, -1)) - _angle(n, (2, -1, 0))
+    offset = nvp_frame_offset_deg()
     return {
         "NH4VO3": (tuple(t.angle_deg for t in a), tuple(t.relative_energy for t in a)),
         "NVP": (tuple((t.angle_deg + offset) % 360.0 for t in n), tuple(t.relative_energy for t in n)),

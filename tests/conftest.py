@@ -41,3 +41,14 @@ def small_epitaxy(**changes):
     )
     base.update(changes)
     return EpitaxyParameters(**base)
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory):
+    """A finished small epitaxy run file (4 frames, 0-0.75 s; an NVP nucleus forms at 0.46 s),
+    written once for every test that reads a run (views, command line); ~10 s on 2 cores."""
+    from scenarios.epitaxy import run
+
+    path = tmp_path_factory.mktemp("small_run") / "small.nc"
+    run(small_epitaxy(duration_s=0.75, output_interval_s=0.25), path)
+    return path

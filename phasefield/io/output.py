@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import gc
 import json
 import os
 import re
@@ -47,6 +48,8 @@ from typing import Any
 
 import netCDF4
 import xarray as xr
+
+from ..model.values import one_line
 
 COMPRESSION = {"zlib": True, "complevel": 4}
 _SEGMENT = re.compile(r"frame-(\d{6,})\.nc")
@@ -410,7 +413,7 @@ def open_run(path: str | os.PathLike, chunks: dict[str, int] | None = FRAME_CHUN
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no run file there")
+        raise FileNotFoundError(f"{path} does not exist (or is not a file); allowed: a run file written by `nvp-growth run`")
     try:
         files = [str(f.absolute()) for f in (path, *_tail(path))]  # xarray matches attrs_file to absolute paths
         with warnings.catch_warnings():
@@ -419,9 +422,9 @@ def open_run(path: str | os.PathLike, chunks: dict[str, int] | None = FRAME_CHUN
             warnings.filterwarnings("ignore", message="The specified chunks separate the stored chunks", category=UserWarning)
             ds = _open_frames(files, chunks)
     except KeyError as err:
-        raise NotARunError(f"{path}: not a run file (no time dimension)") from err
+        raise NotARunError(f"{path} is not a run file (no time dimension); allowed: a run file written by `nvp-growth run`") from err
     except (OSError, ValueError) as err:
-        raise NotARunError(f"{path}: not a run file (not netCDF4: {err})") from err
+        raise NotARunError(f"{path} is not a readable netCDF file ({one_line(err)[:120]}); allowed: a run file written by `nvp-growth run`") from err
     if chunks is None:
         with ds:
             return ds.load()
@@ -429,6 +432,19 @@ def open_run(path: str | os.PathLike, chunks: dict[str, int] | None = FRAME_CHUN
 
 
 def _open_frames(files: list[str], chunks: dict[str, int] | None) -> xr.Dataset:
+    # netCDF-C is not reentrant: a garbage-collected lazy Dataset closes its file from __del__,
+    # and a close that the collector runs inside this open crashed the process (segfault, seen
+    # in the test suite; xarray issue #10783 is the threaded form). Collect first, then open
+    # with the collector off.
+    gc.collect()
+    gc.disable()
+    try:
+        return _open_mfdataset(files, chunks)
+    finally:
+        gc.enable()
+
+
+def _open_mfdataset(files: list[str], chunks: dict[str, int] | None) -> xr.Dataset:
     return xr.open_mfdataset(
         files,
         combine="nested",
