@@ -493,7 +493,8 @@ def combine(grid: Grid) -> xr.Dataset:
             combine_attrs="drop_conflicts",
             decode_timedelta=False,
         ) as runs:
-            combined = runs.drop_encoding().assign_coords(coords).assign(per_member)
+            # the keys first, in the order given (xarray's nested combine puts the innermost first)
+            combined = runs.drop_encoding().assign_coords(coords).assign(per_member).transpose(*dims, ...)
             for name in (*MEMBER_ATTRS, *_RUN_ONLY_ATTRS):
                 combined.attrs.pop(name, None)
             combined.attrs.update(

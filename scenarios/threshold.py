@@ -68,10 +68,12 @@ class ThresholdParameters(EpitaxyParameters):
 def summarize(ds: xr.Dataset) -> xr.Dataset:
     """Final NVP fraction and onset time against hold temperature (the combined runs ``ds``)."""
     nvp = ds.phase_fraction.sel(phase="NVP", drop=True)
+    final = nvp.isel(time=-1, drop=True)
+    onset = ds.time.where(nvp > NVP_PRESENT).min("time")
     return xr.Dataset(
         {
-            "final_nvp_fraction": nvp.isel(time=-1, drop=True).assign_attrs(units="1", long_name="NVP area fraction at the end of the run"),
-            "nvp_onset_s": ds.time.where(nvp > NVP_PRESENT).min("time").assign_attrs(units="s", long_name="first frame with NVP (NaN: never)"),
+            "final_nvp_fraction": (final.dims, final.data, {"units": "1", "long_name": "NVP area fraction at the end of the run"}),
+            "nvp_onset_s": (onset.dims, onset.data, {"units": "s", "long_name": "first frame with NVP (NaN: never)"}),
         }
     )
 
