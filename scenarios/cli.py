@@ -3,6 +3,8 @@
     nvp-growth [--version] [--debug] list
     nvp-growth run NAME [--out FILE.nc] [--grid N] [--seed S] [--set key=value ...]
                         [--params FILE.toml] [--resume | --overwrite] [--show-params]
+    nvp-growth sweep NAME --over key=v1,v2,... [--over key2=...] [--scheduler ADDRESS | --workers N]
+                          [--out PREFIX] [--grid N] [--seed S] [--set key=value ...] [--params FILE.toml]
     nvp-growth crystal-report [--cif PHASE=PATH ...]
     nvp-growth movie RUN.nc [--out FILE.mp4|.gif] [--view phases|c|tem] [--fps N]
                             [--region x0,x1,y0,y1] [--pixel NM] [--thickness NM] [-q]
@@ -12,8 +14,8 @@
 
 Bad input (unknown scenario, key or phase, a value refused by validation, a
 malformed override, a grid too large for the memory, an unreadable TOML, CIF or
-scenario file; for the views a file that is not a run, a time outside the run, an unknown
-view, a region outside the box, an unsupported extension) is reported on one line with the
+scenario file, a scheduler that does not answer; for the views a file that is not a run, a time outside
+the run, an unknown view, a region outside the box, an unsupported extension) is reported on one line with the
 parameter or file, the value and what is allowed, before any work starts; the exit status is then 2. ``--debug``
 shows the traceback instead.
 """
@@ -31,12 +33,13 @@ from typing import NoReturn
 
 from phasefield import RunInterrupted, SimulationError, apply_overrides
 from phasefield.io.output import RunFileError, check_place
-from phasefield.model.values import one_line
+from phasefield.model.values import ParameterError, one_line
 from phasefield.model.phases import REGISTRY
 
 NUCLEATION = REGISTRY.nucleation
 
 from .registry import get, scenarios
+from .sweep import SweepIncomplete, sweep
 
 
 def _version() -> str:
@@ -70,15 +73,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("name", help=f"{names}, or path/to/file.py")
     run.add_argument("--out", type=Path, help="netCDF file to write (default: NAME.nc)")
-    run.add_argument("--grid", type=int, help="cells along x (resolution; the box size stays)")
-    run.add_argument("--seed", type=int, help="random seed (nucleation)")
-    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="override a parameter; lists comma-separated; pairs as key.A/B=value")
-    run.add_argument("--params", type=Path, help="TOML file of parameters (applied before --set)")
+    _add_parameter_options(run)
     group = run.add_mutually_exclusive_group()
     group.add_argument("--resume", action="store_true", help="continue the run in --out from its last frame")
     group.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     run.add_argument("--show-params", action="store_true", help="print the resolved parameters and exit")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress line and no nucleation lines")
+    sweep_ = sub.add_parser(
+        "sweep",
+        help="run a scenario for every combination of parameter values, one process per member (dask.distributed)",
+        description="Run a scenario once per combination of the --over values, each in a worker process, one run file per member, "
+        "then combine them with a dimension per key. Members finished with the same parameters and package version are kept, "
+        "unfinished ones resume from their last frame.",
+    )
+    sweep_.add_argument("name", help=f"{names}, or path/to/file.py (not a sweep itself)")
+    sweep_.add_argument("--over", action="append", required=True, metavar="KEY=V1,V2,...", help="values of a parameter, each read as --set reads it (values of a list parameter separated by ';'); several --over: every combination")
+    where = sweep_.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="run on the dask scheduler at ADDRESS (default: a local cluster)")
+    where.add_argument("--workers", type=int, default=2, metavar="N", help="processes of the local cluster (default: 2)")
+    sweep_.add_argument("--out", type=Path, metavar="PREFIX", help="member runs in PREFIX/KEY=VALUE,....nc, the combined Dataset in PREFIX.nc (default: NAME)")
+    _add_parameter_options(sweep_)
+    sweep_.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no member lines")
     report = sub.add_parser("crystal-report", help="the paper's crystallographic numbers beside what the structures give")
     report.add_argument("--cif", action="append", default=[], metavar="PHASE=PATH", help="a CIF for a phase (e.g. NH4VO3=nh4vo3.cif)")
     _view_parsers(sub)
@@ -111,8 +126,15 @@ def _view_parsers(sub) -> None:
     plot.add_argument("--out", type=Path, help=f"figure to write, {', '.join(FIGURE_FORMATS)} (default: RUN.png)")
 
 
-def _resolve(args) -> tuple[object, object, Path]:
-    scenario = get(args.name)
+def _add_parameter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--grid", type=int, help="cells along x (resolution; the box size stays)")
+    parser.add_argument("--seed", type=int, help="random seed (nucleation)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="override a parameter; lists comma-separated; pairs as key.A/B=value")
+    parser.add_argument("--params", type=Path, help="TOML file of parameters (applied before --set)")
+
+
+def _parameters(args, scenario):
+    """The scenario's parameters from --params, then --set, --grid and --seed."""
     cls = scenario.parameters
     params = cls.from_toml(args.params) if args.params else cls()
     overrides = list(args.overrides)
@@ -120,7 +142,12 @@ def _resolve(args) -> tuple[object, object, Path]:
         overrides.append(f"grid={args.grid}")
     if args.seed is not None:
         overrides.append(f"seed={args.seed}")
-    params = apply_overrides(params, overrides)
+    return apply_overrides(params, overrides)
+
+
+def _resolve(args) -> tuple[object, object, Path]:
+    scenario = get(args.name)
+    params = _parameters(args, scenario)
     out = args.out or Path(f"{scenario.name}.nc")
     if out.exists() and not (args.resume or args.overwrite or args.show_params):
         raise FileExistsError(f"--out {out} exists; allowed: --resume to continue it, --overwrite to replace it, or another --out")
@@ -180,8 +207,11 @@ class _Progress:
 
     def nucleus(self, nucleus) -> None:
         """``on_nucleus`` of :func:`phasefield.run`: one line, above the bar."""
-        at = ", ".join(f"{x:.3g}" for x in nucleus.center_nm)
-        self.bar.write(f"t = {nucleus.time_s:.4g} s: {nucleus.phase} nucleus formed (grain {nucleus.slot}, r = {nucleus.radius_nm:.2g} nm, at ({at}) nm)", file=sys.stderr)
+        self.note(nucleus.describe())
+
+    def note(self, line: str) -> None:
+        """A line above the bar."""
+        self.bar.write(line, file=sys.stderr)
 
     def close(self) -> None:
         self.bar.close()
@@ -205,20 +235,63 @@ def _cmd_run(args) -> int:
     display = None
     if not args.quiet:
         display = _Progress(scenario.name, params.duration_s)
-        options.update(progress=display.frame, on_nucleus=display.nucleus)
+        options.update(progress=display.frame, **({"on_member": display.note} if scenario.is_sweep else {"on_nucleus": display.nucleus}))
     try:
         ds = scenario.run(params, out, resume=args.resume, **options)
     finally:
         if display is not None:
             display.close()
     print(f"wrote {out}")
-    if "phase_fraction" in ds:
+    if scenario.is_sweep:
+        print(_per_member(ds))
+    elif "phase_fraction" in ds:
         final = ds.phase_fraction.isel(time=-1)
         print("final area fractions: " + ", ".join(f"{ph}={float(final.sel(phase=ph)):.3f}" for ph in (NUCLEATION.parent, NUCLEATION.partner, NUCLEATION.product)))
         print(f"steps: {ds.attrs.get('n_steps')}, nuclei: {ds.attrs.get('n_nuclei')}, wall time: {ds.attrs.get('wall_time_s', 0):.1f} s")
     else:
         print(ds)
     return 0
+
+
+def _over(items: Sequence[str]) -> dict[str, str]:
+    """``--over KEY=V1,V2,...`` items as key -> the text of the values."""
+    over: dict[str, str] = {}
+    for item in items:
+        key, eq, values = item.partition("=")
+        if not eq or not key.strip():
+            raise ParameterError(f"--over {item!r} is malformed; allowed: KEY=V1,V2,...")
+        if key.strip() in over:
+            raise ParameterError(f"--over {key.strip()} is given twice; allowed: each key once (its values in one list)")
+        over[key.strip()] = values
+    return over
+
+
+def _cmd_sweep(args) -> int:
+    scenario = get(args.name)
+    base = _parameters(args, scenario)
+    shown: list[_Progress] = []  # the bar appears with the first report: bad input shows none
+
+    def display() -> _Progress:
+        if not shown:
+            shown.append(_Progress(f"sweep {scenario.name}", 1.0))
+        return shown[0]
+
+    reports = {} if args.quiet else {"progress": lambda done, total: display().frame(done, total), "on_member": lambda line: display().note(line)}
+    try:
+        ds = sweep(scenario, _over(args.over), base, args.out, scheduler=args.scheduler, workers=args.workers, **reports)
+    finally:
+        for bar in shown:
+            bar.close()
+    combined = Path(ds.encoding["source"])
+    print(f"wrote {combined} ({ds.run_file.size} members; their runs are in {combined.with_suffix('')}/)")
+    print(_per_member(ds))
+    return 0
+
+
+def _per_member(ds) -> str:
+    """A table of a sweep's numbers per member (the variables over the swept keys only)."""
+    keys = set(ds.run_file.dims)
+    return ds[[name for name, var in ds.data_vars.items() if set(var.dims) <= keys and name != "run_file"]].to_dataframe().to_string()
 
 
 def _cmd_crystal_report(args) -> int:
@@ -306,7 +379,9 @@ _VIEW_COMMANDS = {"movie": _cmd_movie, "tem": _cmd_tem, "plot": _cmd_plot}
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    shown = logging.StreamHandler()
+    shown.setLevel(logging.WARNING)  # also what libraries log below it on loggers they set lower (distributed: INFO)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", handlers=[shown])
     try:
         if args.command == "list":
             return _cmd_list()
@@ -314,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command in _VIEW_COMMANDS:
             return _VIEW_COMMANDS[args.command](args)
+        if args.command == "sweep":
+            return _cmd_sweep(args)
         return _cmd_crystal_report(args)
     except (ValueError, FileNotFoundError, FileExistsError) as err:
         if args.debug:
@@ -322,6 +399,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SimulationError as err:
         print(f"nvp-growth: the run stopped: {err}", file=sys.stderr)
+        return 1
+    except SweepIncomplete as err:  # each failure was reported on its own line
+        print(f"nvp-growth: {err}", file=sys.stderr)
         return 1
     except RunFileError as err:  # disk full, another run on the same --out
         print(f"nvp-growth: error: {err}", file=sys.stderr)

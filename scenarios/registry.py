@@ -39,12 +39,17 @@ class Scenario:
         Its parameter class; ``parameters()`` gives the documented defaults.
     run
         ``run(params, out, **options) -> xarray.Dataset``.
+    is_sweep
+        Whether ``run`` is itself a sweep (:mod:`scenarios.sweep`): it takes
+        ``on_member`` (a line per member) and cannot be a member of a sweep (its members
+        run on workers, which cannot start workers of their own).
     """
 
     name: str
     summary: str
     parameters: type[ModelParameters]
     run: Callable[..., xr.Dataset]
+    is_sweep: bool = False
 
 
 def with_outputs(ds: xr.Dataset, extra: xr.Dataset, out) -> xr.Dataset:

@@ -1,9 +1,11 @@
 """The 700 degC threshold: the epitaxy contact held at temperatures across T_c (paper Fig. S7).
 
-One :mod:`scenarios.epitaxy` run per hold temperature, each written to its own
-file next to the summary (``<out>_T<temperature>C.nc``; a rerun resumes or
-skips finished ones, but only those written with the same parameters and package version). The summary Dataset holds, against ``temperature_C``, the
-final NVP area fraction, the time NVP first appears, and the number of nuclei.
+A sweep (:mod:`scenarios.sweep`) of :mod:`scenarios.epitaxy` over ``hold_temperature_C``:
+one run per hold temperature in ``<out without .nc>/hold_temperature_C=<T>.nc`` (a rerun
+keeps finished ones and resumes unfinished ones, but only those written with the same
+parameters and package version), combined in ``out`` along ``hold_temperature_C`` with,
+against it, the final NVP area fraction, the time NVP first appears, and the number of
+nuclei.
 
 What to look at: ``final_nvp_fraction`` is 0 at and below 700 degC and rises
 above it; ``nvp_onset_s`` falls as the hold temperature rises (the nucleation
@@ -13,27 +15,24 @@ nucleus, :mod:`phasefield.model.nucleation`, shrinks).
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-import numpy as np
 import xarray as xr
 
-from phasefield import open_run
-from phasefield.io.output import frame_count, last_frame, write_dataset
-from phasefield.driver import output_times_s
-from phasefield.numerics.stepping import package_version
-
+from phasefield.io.output import add_to_run
 from phasefield.model.values import ParameterError, frozen_map
 
+from .epitaxy import SCENARIO as EPITAXY
 from .epitaxy import EpitaxyParameters
-from .epitaxy import run as run_epitaxy
 from .registry import Scenario
+from .sweep import sweep
+
+NVP_PRESENT = 1e-4
+"""NVP area fraction above which NVP counts as formed (``nvp_onset_s``)."""
 
 
 @dataclass(frozen=True)
@@ -61,81 +60,32 @@ class ThresholdParameters(EpitaxyParameters):
         if self.workers < 1:
             raise ParameterError(f"workers = {self.workers!r} is not allowed; allowed: an integer >= 1")
 
-    def concurrent_runs(self) -> int:
-        """One epitaxy run per worker, at most one per temperature."""
-        return min(self.workers, len(self.temperatures_C))
-
-    def at(self, temperature_C: float) -> EpitaxyParameters:
-        """The epitaxy parameters of one member of the sweep."""
-        fields = {f.name for f in dataclasses.fields(EpitaxyParameters)}
-        values = {k: getattr(self, k) for k in fields}
-        values["hold_temperature_C"] = float(temperature_C)
-        return EpitaxyParameters(**values)
+    def epitaxy(self) -> EpitaxyParameters:
+        """The epitaxy parameters the members share (each sets its own ``hold_temperature_C``)."""
+        return EpitaxyParameters(**{f.name: getattr(self, f.name) for f in dataclasses.fields(EpitaxyParameters)})
 
 
-def member_path(out: Path, temperature_C: float) -> Path:
-    return out.with_name(f"{out.stem}_T{temperature_C:g}C.nc")
-
-
-def reusable(path: Path, params: EpitaxyParameters) -> bool:
-    """Whether the member file ``path`` was written with ``params`` by this package version."""
-    if not path.exists():
-        return False
-    try:
-        attrs = last_frame(path).attrs
-    except (OSError, ValueError, KeyError):  # unreadable: run it again
-        return False
-    stored = attrs.get("parameters")
-    same = stored is not None and json.loads(stored) == json.loads(params.to_json())
-    return same and attrs.get("package_version") == package_version()
-
-
-def _run_member(params: EpitaxyParameters, path: Path) -> Path:
-    """Run one member, resume it if unfinished, or keep it if finished; a file written with other
-    parameters or another package version is replaced."""
-    if not reusable(path, params):
-        run_epitaxy(params, path, overwrite=True)
-    elif frame_count(path) < len(output_times_s(params)):
-        run_epitaxy(params, path, resume=True)
-    return path
-
-
-def summarize(members: dict[float, xr.Dataset]) -> xr.Dataset:
-    """Final NVP fraction, onset time and nucleus count against hold temperature."""
-    temps = sorted(members)
-    final, onset, nuclei = [], [], []
-    for t in temps:
-        ds = members[t]
-        nvp = ds.phase_fraction.sel(phase="NVP").values
-        final.append(float(nvp[-1]))
-        present = np.flatnonzero(nvp > 1e-4)
-        onset.append(float(ds.time.values[present[0]]) if present.size else np.nan)
-        nuclei.append(int(ds.attrs.get("n_nuclei", 0)))
+def summarize(ds: xr.Dataset) -> xr.Dataset:
+    """Final NVP fraction and onset time against hold temperature (the combined runs ``ds``)."""
+    nvp = ds.phase_fraction.sel(phase="NVP", drop=True)
+    final = nvp.isel(time=-1, drop=True)
+    onset = ds.time.where(nvp > NVP_PRESENT).min("time")
     return xr.Dataset(
         {
-            "final_nvp_fraction": ("temperature_C", final, {"units": "1", "long_name": "NVP area fraction at the end of the run"}),
-            "nvp_onset_s": ("temperature_C", onset, {"units": "s", "long_name": "first frame with NVP (NaN: never)"}),
-            "n_nuclei": ("temperature_C", nuclei, {"units": "1", "long_name": "NVP nucleation events"}),
-        },
-        coords={"temperature_C": ("temperature_C", temps, {"units": "degC", "long_name": "hold temperature"})},
-        attrs={"Conventions": "CF-1.11", "title": "NVP formation across the critical temperature"},
+            "final_nvp_fraction": (final.dims, final.data, {"units": "1", "long_name": "NVP area fraction at the end of the run"}),
+            "nvp_onset_s": (onset.dims, onset.data, {"units": "s", "long_name": "first frame with NVP (NaN: never)"}),
+        }
     )
 
 
-def run(p: ThresholdParameters, out=None, *, progress=None, **_) -> xr.Dataset:
+def run(p: ThresholdParameters, out=None, *, progress=None, on_member=None, **_) -> xr.Dataset:
     out = Path(out) if out is not None else Path("threshold.nc")
-    jobs = {t: (p.at(t), member_path(out, t)) for t in p.temperatures_C}
-    with concurrent.futures.ProcessPoolExecutor(max_workers=min(p.workers, len(jobs))) as pool:
-        futures = {pool.submit(_run_member, params, path): t for t, (params, path) in jobs.items()}
-        for n, fut in enumerate(concurrent.futures.as_completed(futures), start=1):
-            fut.result()
-            if progress is not None:
-                progress(n, len(jobs))
-    summary = summarize({t: open_run(path) for t, (_, path) in jobs.items()})
-    summary.attrs["parameters"] = p.to_json()
-    summary.attrs["package_version"] = package_version()
-    write_dataset(out, summary, unlimited=())
-    return summary
+    over = {"hold_temperature_C": sorted(set(p.temperatures_C))}
+    ds = sweep(EPITAXY, over, p.epitaxy(), out, workers=p.workers, progress=progress, on_member=on_member)
+    extra = summarize(ds).compute()
+    attrs = {"parameters": p.to_json(), "title": "NVP formation across the critical temperature"}
+    add_to_run(out, extra, attrs)
+    return ds.merge(extra).assign_attrs(attrs)
 
 
 SCENARIO = Scenario(
@@ -143,4 +93,5 @@ SCENARIO = Scenario(
     summary="Fig. S7: final NVP fraction vs hold temperature across T_c = 700 degC",
     parameters=ThresholdParameters,
     run=run,
+    is_sweep=True,
 )

@@ -466,9 +466,17 @@ def last_frame(path: str | os.PathLike) -> xr.Dataset:
     return _load(parts[-1] if parts else path).isel(time=-1)
 
 
+def run_attrs(path: str | os.PathLike) -> dict[str, Any]:
+    """The global attributes of a run as of its last finished frame, without reading its data."""
+    path = Path(path)
+    parts = _tail(path)
+    with netCDF4.Dataset(parts[-1] if parts else path, "r") as nc:
+        return {name: nc.getncattr(name) for name in nc.ncattrs()}
+
+
 def resume_state(path: str | os.PathLike) -> dict[str, Any]:
     """The ``resume_state`` attribute of a run's last frame, parsed."""
-    attrs = last_frame(path).attrs
+    attrs = run_attrs(path)
     if "resume_state" not in attrs:
         raise ValueError(f"{path}: no resume_state attribute; it was not written by nvp-growth")
     return json.loads(attrs["resume_state"])

@@ -154,6 +154,11 @@ class Nucleus:
     orientation_deg: float
     phase: str = _ROLES.product
 
+    def describe(self) -> str:
+        """One line for the user: when, which phase, where and how large."""
+        at = ", ".join(f"{x:.3g}" for x in self.center_nm)
+        return f"t = {self.time_s:.4g} s: {self.phase} nucleus formed (grain {self.slot}, r = {self.radius_nm:.2g} nm, at ({at}) nm)"
+
 
 def _segment(angle: float) -> float:
     """Area of a circular segment of half-angle ``angle`` on a unit circle."""

@@ -45,16 +45,46 @@ def apply_overrides(params, overrides: Mapping[str, Any] | list[str]):
     values: dict[str, Any] = {}
     for key, text in _override_items(overrides).items():
         name, dot, sub = key.partition(".")
-        hint = _settable_hint(type(params), name)
+        hint = override_type(type(params), key, text)
+        value = _parse_value(key, hint, text) if isinstance(text, str) else text
         if dot:
-            require(_is_mapping_hint(hint), f"override {key}", text, f"{name} is not a mapping; write {name}=value")
-            item = typing.get_args(hint)[1]
             entries = values.setdefault(name, {})
             require(isinstance(entries, dict), f"override {key}", text, f"one form for {name}: whole or entries")
-            entries[sub] = _parse_value(key, item, text) if isinstance(text, str) else text
+            entries[sub] = value
         else:
-            values[name] = _parse_value(name, hint, text) if isinstance(text, str) else text
+            values[name] = value
     return apply_values(params, values)
+
+
+def override_type(cls: type, key: str, value: Any = None) -> Any:
+    """The type the override ``key=value`` of parameter class ``cls`` takes: the field's, or
+    for ``key.ENTRY`` that of one entry of the mapping parameter ``key``.
+
+    Raises
+    ------
+    ParameterError
+        An unknown or derived key, or an entry of a parameter that is not a mapping
+        (the message names the key and ``value``).
+    """
+    name, dot, _ = key.partition(".")
+    hint = _settable_hint(cls, name)
+    if not dot:
+        return hint
+    require(_is_mapping_hint(hint), f"override {key}", value, f"{name} is not a mapping; write {name}=value")
+    return typing.get_args(hint)[1]
+
+
+def parse_override(cls: type, key: str, text: str) -> Any:
+    """The typed value of the override ``key=text`` (a tuple for a list, parsed as ``--set`` does).
+
+    Only the text is checked here; the parameter object checks the value when it is built.
+
+    Raises
+    ------
+    ParameterError
+        As :func:`override_type`, or text that is not of the type.
+    """
+    return _parse_value(key, override_type(cls, key, text), text)
 
 
 def apply_values(params, values: Mapping[str, Any]):

@@ -26,7 +26,7 @@ RUN_VARIABLES = ("phase_area", "T", "mean_V_valence")
 """What a run's timeline reads."""
 
 SWEEP_VARIABLES = ("final_nvp_fraction", "nvp_onset_s")
-"""What a sweep plot reads (against the ``temperature_C`` coordinate)."""
+"""What a sweep plot reads (against the ``hold_temperature_C`` dimension of the threshold sweep)."""
 
 _KELVIN = 273.15
 _PRODUCT = REGISTRY.nucleation.product
@@ -34,12 +34,12 @@ _PRODUCT = REGISTRY.nucleation.product
 
 def plot_kind(ds: xr.Dataset, name: str = "the Dataset") -> str:
     """"run" or "sweep", from the variables; a NotARunError naming ``name`` for anything else."""
-    if all(v in ds.variables for v in SWEEP_VARIABLES) and "temperature_C" in ds.dims:
+    if all(v in ds.variables for v in SWEEP_VARIABLES) and "hold_temperature_C" in ds.dims:
         return "sweep"
     if all(v in ds.variables for v in RUN_VARIABLES) and "time" in ds.dims:
         return "run"
     raise NotARunError(f"{name} is neither a run (with {', '.join(RUN_VARIABLES)}) nor a sweep summary "
-                       f"(with {', '.join(SWEEP_VARIABLES)} against temperature_C); allowed: a file written by `nvp-growth run`")
+                       f"(with {', '.join(SWEEP_VARIABLES)} against hold_temperature_C); allowed: a file written by `nvp-growth run`")
 
 
 def read_plottable(path: str | os.PathLike) -> xr.Dataset:
@@ -109,7 +109,7 @@ def sweep_figure(summary: xr.Dataset) -> Figure:
     plot_kind(summary)
     fig = _figure(2, 4.5)
     frac_ax, onset_ax = fig.axes
-    temps = summary.temperature_C.values
+    temps = summary.hold_temperature_C.values
     colour = PHASE_COLOURS[_PRODUCT]
     frac_ax.plot(temps, summary.final_nvp_fraction.values, "o-", color=colour)
     frac_ax.set_ylabel(f"final {_PRODUCT} area fraction")

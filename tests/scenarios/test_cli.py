@@ -66,10 +66,10 @@ def test_threshold_sweep_reports_nvp_only_above_tc(tmp_path, small_toml):
     out = tmp_path / "thr.nc"
     assert main(["run", "threshold", "--params", str(small_toml), "--out", str(out), "--set", "temperatures_C=690,715", "--set", "workers=2", "-q"]) == 0
     summary = xr.open_dataset(out)
-    frac = summary.final_nvp_fraction.sel(temperature_C=[690.0, 715.0]).values
+    frac = summary.final_nvp_fraction.sel(hold_temperature_C=[690.0, 715.0]).values
     assert frac[0] == 0.0 and frac[1] > 0.0
-    assert np.isnan(summary.nvp_onset_s.sel(temperature_C=690.0))
-    assert (tmp_path / "thr_T715C.nc").exists()
+    assert np.isnan(summary.nvp_onset_s.sel(hold_temperature_C=690.0))
+    assert (tmp_path / "thr" / "hold_temperature_C=715.nc").exists()
     summary.close()
 
 

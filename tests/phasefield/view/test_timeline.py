@@ -44,13 +44,15 @@ def test_the_timeline_draws_the_runs_areas_temperature_valence_and_the_nvp_onset
 
 
 def test_a_threshold_summary_is_plotted_as_nvp_fraction_against_hold_temperature(tmp_path):
-    # the summary as scenarios.threshold writes it, from two members (one with NVP, one without)
-    def member(final: float) -> xr.Dataset:
-        fractions = np.zeros((3, len(PHASES)))
-        fractions[1:, PHASES.index("NVP")] = [final / 2, final]
-        return xr.Dataset({"phase_fraction": (("time", "phase"), fractions)}, coords={"time": [0.0, 1.0, 2.0], "phase": list(PHASES)}, attrs={"n_nuclei": int(final > 0)})
-
-    summary = summarize({690.0: member(0.0), 715.0: member(0.3)})
+    # the summary as scenarios.threshold writes it, from the combined runs of two members
+    # (one with NVP, one without) along hold_temperature_C
+    fractions = np.zeros((2, 3, len(PHASES)))
+    fractions[1, 1:, PHASES.index("NVP")] = [0.15, 0.3]
+    combined = xr.Dataset(
+        {"phase_fraction": (("hold_temperature_C", "time", "phase"), fractions)},
+        coords={"hold_temperature_C": [690.0, 715.0], "time": [0.0, 1.0, 2.0], "phase": list(PHASES)},
+    )
+    summary = summarize(combined)
     summary.attrs["parameters"] = json.dumps({"critical_temperature_K": 973.15})
     path = tmp_path / "threshold.nc"
     summary.to_netcdf(path)
