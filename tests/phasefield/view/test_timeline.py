@@ -52,7 +52,7 @@ def test_a_threshold_summary_is_plotted_as_nvp_fraction_against_hold_temperature
         {"phase_fraction": (("hold_temperature_C", "time", "phase"), fractions)},
         coords={"hold_temperature_C": [690.0, 715.0], "time": [0.0, 1.0, 2.0], "phase": list(PHASES)},
     )
-    summary = summarize(combined)
+    summary = summarize(combined).assign_coords(hold_temperature_C=combined.hold_temperature_C)  # as in the combined file it is added to
     summary.attrs["parameters"] = json.dumps({"critical_temperature_K": 973.15})
     path = tmp_path / "threshold.nc"
     summary.to_netcdf(path)
