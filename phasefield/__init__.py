@@ -2,7 +2,8 @@
 
 Layers, each importing only those before it: :mod:`.model` (the physics), :mod:`.io`
 (frames and run files), :mod:`.numerics` (discretization, backends, stepping),
-:mod:`.driver` (runs), :mod:`.analysis` (of finished runs).
+:mod:`.driver` (runs), :mod:`.analysis` (of finished runs), :mod:`.export` (a finished run's
+snapshot as atoms: the one layer that imports :mod:`atomistic`; not imported here).
 """
 
 from .analysis.shape import boundary_normals, compare_with_wulff, facet_sharpness

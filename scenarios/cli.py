@@ -4,6 +4,8 @@
     nvp-growth run NAME [--out FILE.nc] [--grid N] [--seed S] [--set key=value ...]
                         [--params FILE.toml] [--resume | --overwrite] [--show-params]
     nvp-growth crystal-report [--cif PHASE=PATH ...]
+    nvp-growth export RUN.nc --time T --out FILE [...]     (scenarios/structure_commands.py)
+    nvp-growth hrtem --out FILE.png|FILE.nc [...]
 
 Bad input (unknown scenario, key or phase, a value refused by validation, a
 malformed override, a grid too large for the memory, an unreadable TOML, CIF or
@@ -31,6 +33,7 @@ from phasefield.model.phases import REGISTRY
 NUCLEATION = REGISTRY.nucleation
 
 from .registry import get, scenarios
+from .structure_commands import add_commands, cif_options, run_command
 
 
 def _version() -> str:
@@ -75,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress line and no nucleation lines")
     report = sub.add_parser("crystal-report", help="the paper's crystallographic numbers beside what the structures give")
     report.add_argument("--cif", action="append", default=[], metavar="PHASE=PATH", help="a CIF for a phase (e.g. NH4VO3=nh4vo3.cif)")
+    add_commands(sub)
     return ap
 
 
@@ -191,13 +195,7 @@ def _cmd_run(args) -> int:
 def _cmd_crystal_report(args) -> int:
     import atomistic
 
-    cifs = {}
-    for item in args.cif:
-        if "=" not in item:
-            raise ValueError(f"--cif {item!r} is malformed; allowed: PHASE=PATH")
-        phase, path = item.split("=", 1)
-        cifs[phase.strip()] = path.strip()
-    print(atomistic.crystal_report(cifs or None))
+    print(atomistic.crystal_report(cif_options(args.cif) or None))
     return 0
 
 
@@ -209,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_list()
         if args.command == "run":
             return _cmd_run(args)
-        return _cmd_crystal_report(args)
+        if args.command == "crystal-report":
+            return _cmd_crystal_report(args)
+        return run_command(args)
     except (ValueError, FileNotFoundError, FileExistsError) as err:
         if args.debug:
             raise
