@@ -14,10 +14,12 @@ map of each crystal's axes onto the image axes, for indexing):
   fringes the paper measured, (1 0 0) NH4VO3 and (2 0 2) NVP, are all edge-on. The image's x
   runs in the interface plane across the beam, its y along the interface normal (the two
   interfaces of the periodic bicrystal are horizontal lines). The specimen is one period B
-  thick (8.1 nm by default), so every column is a whole number of periods of both crystals;
-  across the beam the projected structure repeats every area / |B| along x (the cell is
-  rebuilt orthogonal with each atom wrapped along the beam by B, a lattice vector), repeated to
-  ``width_A``.
+  thick (8.1 nm by default), so every column is a whole number of periods of both crystals.
+  Across the beam the crystal repeats by a lattice vector T with a component along the beam;
+  the cell is rebuilt orthogonal, x = T's part across the beam (area / |B|, 1.27 nm), each atom
+  wrapped along the beam by B, and repeated to ``width_A``. The projected potential is then
+  exactly periodic; in the multislice, a copy's columns are those of the crystal turned
+  cyclically along the beam by T's component (the same atoms, another order of slices).
 * :func:`snapshot_specimen`: the atoms of :func:`phasefield.export.atoms.snapshot_atoms`
   (the run's plane is the image, z the beam; every grain is on its zone axis,
   :mod:`atomistic.grain_frames`). Its region is not periodic: grains cut by the region's edge

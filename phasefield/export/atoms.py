@@ -258,10 +258,12 @@ def _origin(phase: str, atoms: Atoms) -> str:
 
 @dataclass(frozen=True)
 class _Filled:
-    """Atoms of one grain: positions (Å, lab frame), symbols, depth below its surface (Å)."""
+    """Atoms of the grains: positions (Å, lab frame), symbols, grain index, the order parameter
+    of that grain in the atom's cell, depth below the grain's surface (Å)."""
 
     positions: np.ndarray
     symbols: np.ndarray
+    grain: np.ndarray
     own_eta: np.ndarray
     depth: np.ndarray
 
@@ -377,6 +379,60 @@ def _remove_close_pairs(positions: np.ndarray, symbols: np.ndarray, grains: np.n
     return keep
 
 
+@dataclass(frozen=True)
+class _Grains:
+    """Who holds each cell of the region at a frame: ``owner`` (grain index, -1 outside the
+    region), the crystal grains in it and their phases, and the area of the empty phases."""
+
+    eta: np.ndarray
+    owner: np.ndarray
+    orientation: np.ndarray
+    crystals: list[int]
+    crystal_phases: list[str]
+    empty_nm2: dict[str, float]
+
+    @classmethod
+    def of(cls, ds: xr.Dataset, frame: int, grid: _Grid) -> "_Grains":
+        eta = np.asarray(ds["eta"].isel(time=frame).transpose("grain", "y", "x").values, dtype=float)
+        phase = [str(p) for p in ds["grain_phase"].values]
+        owner = np.where(grid.inside, np.argmax(eta, axis=0), -1)
+        present = [int(g) for g in np.unique(owner) if g >= 0]
+        crystals = [g for g in present if phase[g] in VIEW_ZONES]
+        empty: dict[str, float] = {}
+        for g in present:
+            if phase[g] not in VIEW_ZONES and phase[g] != REGISTRY.surroundings:
+                empty[phase[g]] = empty.get(phase[g], 0.0) + float((owner == g).sum() * grid.dx**2)
+        if not crystals:
+            held = ", ".join(f"{p} ({a:g} nm2)" for p, a in sorted(empty.items())) or "only the surroundings"
+            time_s = float(ds["time"].values[frame])
+            raise ParameterError(f"the region holds no crystal grain at t = {time_s:g} s ({held}); allowed: a region with a grain of {', '.join(VIEW_ZONES)}")
+        orientation = np.asarray(ds["orientation"].isel(time=frame).values, dtype=float)
+        return cls(eta, owner, orientation, crystals, [phase[g] for g in crystals], empty)
+
+
+def _check_size(grains: _Grains, crystals: Mapping[str, Atoms], cell_area_nm2: float, thickness_nm: float) -> None:
+    """Refuse a slab above :data:`MAX_ATOMS` (estimated from the grains' cells) before any is built."""
+    estimate = sum(
+        (grains.owner == g).sum() * cell_area_nm2 * thickness_nm * 1e3 * len(crystals[p]) / crystals[p].cell.volume
+        for g, p in zip(grains.crystals, grains.crystal_phases)
+    )
+    if estimate > MAX_ATOMS:
+        raise ParameterError(f"the slab would hold ~{estimate:.3g} atoms; allowed: <= {MAX_ATOMS:g} (choose a smaller --region or --thickness)")
+
+
+def _filled(grains: _Grains, crystals: Mapping[str, Atoms], grid: _Grid, thickness_A: float, rng: np.random.Generator) -> _Filled:
+    """Every crystal grain filled with its occupied sites, all grains together."""
+    parts = []
+    for g, phase in zip(grains.crystals, grains.crystal_phases):
+        mine, crystal = grains.owner == g, crystals[phase]
+        positions, kinds = _fill(crystal, crystal_to_lab(phase, grains.orientation[g], crystal), mine, grid, thickness_A)
+        symbols = _occupy(crystal, kinds, rng)
+        positions, symbols = positions[symbols != ""], symbols[symbols != ""]
+        row, col = grid.cell_of(positions[:, :2] / _NM)
+        parts.append(_Filled(positions, symbols, np.full(len(symbols), g), grains.eta[g][row, col], _depth(mine, grid, positions, thickness_A)))
+    return _Filled(*(np.concatenate([getattr(part, f) for part in parts]) for f in ("positions", "symbols", "grain", "own_eta", "depth")))
+
+
 def snapshot_atoms(
     ds: xr.Dataset,
     time_s: float,
@@ -432,66 +488,29 @@ def snapshot_atoms(
         raise ParameterError(f"thickness = {thickness_nm!r} nm is not allowed; allowed: > 0 nm")
     if bond_floor_A is not None and not (np.isfinite(bond_floor_A) and bond_floor_A > 0):
         raise ParameterError(f"bond_floor_A = {bond_floor_A!r} is not allowed; allowed: > 0 Å")
-    eta = np.asarray(ds["eta"].isel(time=frame).transpose("grain", "y", "x").values, dtype=float)
-    grain_phase = [str(p) for p in ds["grain_phase"].values]
-    orientation = np.asarray(ds["orientation"].isel(time=frame).values, dtype=float)
-    owner = np.where(grid.inside, np.argmax(eta, axis=0), -1)
-    present = [int(g) for g in np.unique(owner) if g >= 0]
-    crystal_grains = [g for g in present if grain_phase[g] in VIEW_ZONES]
-    cell_area = grid.dx**2
-    empty = {}
-    for g in present:
-        phase = grain_phase[g]
-        if phase not in VIEW_ZONES and phase != REGISTRY.surroundings:
-            empty[phase] = empty.get(phase, 0.0) + float((owner == g).sum() * cell_area)
-    crystals = _crystals({grain_phase[g] for g in crystal_grains}, dict(cifs or {}))
-    crystals = {p: crystals[p] for p in {grain_phase[g] for g in crystal_grains}}
-    thickness_A = thickness_nm * _NM
-    estimate = sum(
-        (owner == g).sum() * cell_area * thickness_nm * 1e3 * len(crystals[grain_phase[g]]) / crystals[grain_phase[g]].cell.volume
-        for g in crystal_grains
-    )
-    if estimate > MAX_ATOMS:
-        raise ParameterError(
-            f"the slab would hold ~{estimate:.3g} atoms; allowed: <= {MAX_ATOMS:g} (choose a smaller --region or --thickness)"
-        )
+    grains = _Grains.of(ds, frame, grid)
+    crystals = _crystals(set(grains.crystal_phases), dict(cifs or {}))
+    _check_size(grains, crystals, grid.dx**2, thickness_nm)
     floor = BondFloor(float(bond_floor_A), float(bond_floor_A), "given (bond_floor_A)") if bond_floor_A is not None else bond_floor(crystals)
-
-    rng = np.random.default_rng(seed)
-    parts: dict[int, _Filled] = {}
-    for g in crystal_grains:
-        phase, mine = grain_phase[g], owner == g
-        crystal = crystals[phase]
-        positions, kinds = _fill(crystal, crystal_to_lab(phase, orientation[g], crystal), mine, grid, thickness_A)
-        symbols = _occupy(crystal, kinds, rng)
-        occupied = symbols != ""
-        positions, symbols = positions[occupied], symbols[occupied]
-        row, col = grid.cell_of(positions[:, :2] / _NM)
-        parts[g] = _Filled(positions, symbols, eta[g][row, col], _depth(mine, grid, positions, thickness_A))
-
-    grain_of = np.concatenate([np.full(len(parts[g].symbols), g) for g in crystal_grains]) if parts else np.zeros(0, int)
-    positions = np.concatenate([parts[g].positions for g in crystal_grains]) if parts else np.zeros((0, 3))
-    symbols = np.concatenate([parts[g].symbols for g in crystal_grains]) if parts else np.zeros(0, object)
-    own_eta = np.concatenate([parts[g].own_eta for g in crystal_grains]) if parts else np.zeros(0)
-    depth = np.concatenate([parts[g].depth for g in crystal_grains]) if parts else np.zeros(0)
-    keep = _remove_close_pairs(positions, symbols, grain_of, own_eta, floor)
-    removed_floor = [int(np.sum(~keep & (grain_of == g))) for g in crystal_grains]
+    filled = _filled(grains, crystals, grid, thickness_nm * _NM, np.random.default_rng(seed))
+    keep = _remove_close_pairs(filled.positions, filled.symbols, filled.grain, filled.own_eta, floor)
+    removed_floor = [int(np.sum(~keep & (filled.grain == g))) for g in grains.crystals]
     units, removed_trim = [], []
-    for g in crystal_grains:
-        where = np.flatnonzero(keep & (grain_of == g))
-        unit, per_unit = _unit(phase_record(grain_phase[g]).formula)
-        kept, n_units = _trim(symbols[where], depth[where], unit)
+    for g, phase in zip(grains.crystals, grains.crystal_phases):
+        where = np.flatnonzero(keep & (filled.grain == g))
+        unit, per_unit = _unit(phase_record(phase).formula)
+        kept, n_units = _trim(filled.symbols[where], filled.depth[where], unit)
         keep[where[~kept]] = False
         units.append(n_units * per_unit)
         removed_trim.append(int(np.sum(~kept)))
 
     x0, x1, y0, y1 = grid.bounds
     atoms = Atoms(
-        symbols=list(symbols[keep]),
-        positions=positions[keep] - [x0 * _NM, y0 * _NM, 0.0],
-        cell=[(x1 - x0) * _NM, (y1 - y0) * _NM, thickness_A],
+        symbols=list(filled.symbols[keep]),
+        positions=filled.positions[keep] - [x0 * _NM, y0 * _NM, 0.0],
+        cell=[(x1 - x0) * _NM, (y1 - y0) * _NM, thickness_nm * _NM],
         pbc=False,
-        tags=grain_of[keep],
+        tags=filled.grain[keep],
     )
     atoms.info.update(
         run_file=name,
@@ -500,19 +519,19 @@ def snapshot_atoms(
         region_nm=[x0, x1, y0, y1],
         origin_nm=[x0, y0],
         thickness_nm=float(thickness_nm),
-        grains=crystal_grains,
-        grain_phases=[grain_phase[g] for g in crystal_grains],
-        grain_orientations_deg=[float(orientation[g]) for g in crystal_grains],
-        grain_zone_axes=[" ".join(map(str, VIEW_ZONES[grain_phase[g]])) for g in crystal_grains],
-        grain_sources=[str(crystals[grain_phase[g]].info.get("source", "")) for g in crystal_grains],
+        grains=grains.crystals,
+        grain_phases=grains.crystal_phases,
+        grain_orientations_deg=[float(grains.orientation[g]) for g in grains.crystals],
+        grain_zone_axes=[" ".join(map(str, VIEW_ZONES[p])) for p in grains.crystal_phases],
+        grain_sources=[str(crystals[p].info.get("source", "")) for p in grains.crystal_phases],
         grain_formula_units=units,
         removed_below_floor=removed_floor,
         removed_to_formula=removed_trim,
         bond_floor_A=floor.heavy,
         bond_floor_H_A=floor.hydrogen,
         bond_floor_source=floor.source,
-        empty_phases=sorted(empty),
-        empty_area_nm2=[empty[p] for p in sorted(empty)],
+        empty_phases=sorted(grains.empty_nm2),
+        empty_area_nm2=[grains.empty_nm2[p] for p in sorted(grains.empty_nm2)],
         seed=int(seed),
         run_package_version=str(ds.attrs.get("package_version", "unknown")),
         package_version=package_version(),

@@ -273,6 +273,7 @@ BAD = [
     (dict(thickness_nm=1e4), "atoms", "<= 5e+06"),
     (dict(bond_floor_A=-1.0), "bond_floor_A = -1.0", "> 0 Å"),
     (dict(cifs={"Quartz": "q.cif"}), "cif for Quartz", "NH4VO3, NVP, NaH2PO4, NZSP"),
+    (dict(region_nm=(16.0, 21.0, 10.0, 15.0)), "holds no crystal grain at t = 1 s (amorphous (", "a region with a grain of NH4VO3"),
 ]
 
 
