@@ -97,7 +97,7 @@ def test_export_refuses_what_is_not_a_run(hypothetical_cifs, tmp_path, capsys):
 
 def test_hrtem_of_the_interface_writes_the_image_and_indexed_spots(hypothetical_cifs, tmp_path, capsys):
     out = tmp_path / "interface.nc"
-    code = main(["hrtem", "--cif", f"NH4VO3={hypothetical_cifs['NH4VO3']}", "--sampling", "0.2", "--out", str(out)])
+    code = main(["hrtem", "--cif", f"NH4VO3={hypothetical_cifs['NH4VO3']}", "--sampling", "0.2", "--width-nm", "1.3", "--out", str(out)])
     printed = capsys.readouterr().out
     assert code == 0 and "beam along [0 1 2] NH4VO3 // [1 2 -1] NVP" in printed and "(Scherzer)" in printed
     ds = xr.open_dataset(out)
