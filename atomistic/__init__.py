@@ -5,7 +5,8 @@ NASICON framework Na4Zr2Si3O12 and the labelled NVP and NZSP models built on it;
 from a user's CIF. On top: d-spacings, zone law, orientation relationships, facet traces,
 m:n and 2D coincidences with the strain split, oriented bicrystal supercells (ASE), V-site
 overlap, powder XRD, bond-valence checks, the crystal report, and the frame each crystal has
-in the plane of a 2D run. Never imports ``phasefield``.
+in the plane of a 2D run. Simulated HRTEM is :mod:`atomistic.hrtem` (abTEM, the ``hrtem``
+extra; not imported here). Never imports ``phasefield``.
 
 Examples
 --------

@@ -487,13 +487,13 @@ def _label(row: pd.Series) -> str:
 
 def hrtem_figure(ds: xr.Dataset, table: pd.DataFrame):
     """The image (nm) beside the FFT's power (log, cut at the aperture), indexed spots circled
-    and labelled with phase (h k l) and the measured d."""
-    import matplotlib
+    and labelled with phase (h k l) and the measured d; a ``matplotlib.figure.Figure`` (no
+    pyplot state)."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Circle
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5.5), constrained_layout=True)
+    fig = Figure(figsize=(12, 5.5), layout="constrained")
+    left, right = fig.subplots(1, 2)
     x, y = ds["x"].values / 10.0, ds["y"].values / 10.0
     left.imshow(ds["image"].values, cmap="gray", origin="lower", extent=(x[0], x[-1], y[0], y[-1]))
     left.set(xlabel="x (nm)", ylabel="y (nm)", title=f"HRTEM, {ds.attrs['energy_keV']:g} keV, defocus {ds.attrs['defocus_A'] / 10:.1f} nm")
@@ -502,7 +502,7 @@ def hrtem_figure(ds: xr.Dataset, table: pd.DataFrame):
     right.imshow(np.log10(power.values + power.values.max() * 1e-6), cmap="magma", origin="lower",
                  extent=(float(power.kx[0]), float(power.kx[-1]), float(power.ky[0]), float(power.ky[-1])))
     for _, row in table[table["indexed"]].drop_duplicates(["kx", "ky"]).iterrows():
-        right.add_patch(plt.Circle((row.kx, row.ky), 0.012, fill=False, color="cyan", lw=0.8))
+        right.add_patch(Circle((row.kx, row.ky), 0.012, fill=False, color="cyan", lw=0.8))
         right.annotate(f"{_label(row)}\n{row.d:.2f} Å", (row.kx, row.ky), fontsize=6, color="cyan", xytext=(4, 4), textcoords="offset points")
     right.set(xlabel="kx (1/Å)", ylabel="ky (1/Å)", title="FFT power (log), spots indexed within one pixel")
     return fig

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+import xarray as xr
 from scipy import constants
 from scipy.spatial import cKDTree
 
@@ -19,6 +20,8 @@ import atomistic
 from atomistic.hrtem import (
     ImagingParameters,
     fft_spots,
+    hrtem_dataset,
+    hrtem_figure,
     index_spots,
     interface_specimen,
     simulate_hrtem,
@@ -155,3 +158,14 @@ def test_an_exported_snapshot_images_along_its_zone_axis(hypothetical_cifs):
     table = index_spots(image, specimen, fft_spots(image, max_spots=3))
     strongest = table.drop_duplicates(["kx", "ky"])
     assert strongest["indexed"].all() and set(strongest["phase"]) == {"NVP"}
+
+
+def test_figure_and_dataset_carry_the_image_the_fft_and_the_spots(image, specimen, tmp_path):
+    table = index_spots(image, specimen, fft_spots(image))
+    hrtem_figure(image, table).savefig(tmp_path / "hrtem.png")
+    assert (tmp_path / "hrtem.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    hrtem_dataset(image, table).to_netcdf(tmp_path / "hrtem.nc")
+    back = xr.open_dataset(tmp_path / "hrtem.nc")
+    assert back.sizes["spot"] == len(table) and back["spot_d"].attrs["units"] == "Å"
+    assert np.allclose(back["image"].values, image["image"].values)
+    assert back.attrs["defocus_A"] == pytest.approx(ImagingParameters().defocus)
