@@ -4,7 +4,9 @@ Lattices (cell + space group + source) of NH4VO3, NaH2PO4, NVP and NZSP; atoms f
 NASICON framework Na4Zr2Si3O12 and the labelled NVP and NZSP models built on it; any phase
 from a user's CIF. On top: d-spacings, zone law, orientation relationships, facet traces,
 m:n and 2D coincidences with the strain split, oriented bicrystal supercells (ASE), V-site
-overlap, powder XRD, bond-valence checks, and the crystal report. Never imports ``phasefield``.
+overlap, powder XRD, bond-valence checks, the crystal report, and the frame each crystal has
+in the plane of a 2D run. Simulated HRTEM is :mod:`atomistic.hrtem` (abTEM, the ``hrtem``
+extra; not imported here). Never imports ``phasefield``.
 
 Examples
 --------
@@ -52,13 +54,16 @@ from .crystals import (
     PhaseRecord,
     bulk,
     cell,
+    check_formula,
     composition,
+    formula_counts,
     phase_record,
     phases,
     site_occupancies,
     structure,
 )
 from .facets import FacetTrace, effective_d_spacing, facet_traces, viewing_frame
+from .grain_frames import VIEW_ZONES, crystal_to_lab, grain_frame
 from .interfaces import interface, oriented_slab, surface_basis
 from .overlap import OverlapResult, site_overlap
 from .paper import NAH2PO4_NVP, NH4VO3_NVP
@@ -71,6 +76,7 @@ __all__ = [
     "CU_KALPHA",
     "NAH2PO4_NVP",
     "NH4VO3_NVP",
+    "VIEW_ZONES",
     "Coincidence",
     "CifError",
     "CoincidenceCell",
@@ -87,10 +93,12 @@ __all__ = [
     "bond_valence_sums",
     "bulk",
     "cell",
+    "check_formula",
     "coincidence_cells",
     "coincidences",
     "composition",
     "crystal_report",
+    "crystal_to_lab",
     "d_spacing",
     "direction_angle",
     "direction_indices",
@@ -98,6 +106,8 @@ __all__ = [
     "effective_d_spacing",
     "epitaxy_misfit",
     "facet_traces",
+    "formula_counts",
+    "grain_frame",
     "in_zone",
     "index_box",
     "interface",

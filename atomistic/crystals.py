@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -31,7 +32,9 @@ __all__ = [
     "PhaseRecord",
     "bulk",
     "cell",
+    "check_formula",
     "composition",
+    "formula_counts",
     "phase_record",
     "phases",
     "site_occupancies",
@@ -392,3 +395,66 @@ def composition(atoms: Atoms) -> dict[str, float]:
         for element, occ in site.items():
             total[element] = total.get(element, 0.0) + occ
     return total
+
+
+#: Relative difference of the element ratios above which a structure is not the phase's formula:
+#: CIF occupancies are printed to 3-4 decimals (2/3 as 0.667: 5e-4), a wrong phase differs by
+#: whole elements.
+_FORMULA_TOL = 0.01
+
+
+def formula_counts(formula: str) -> dict[str, float]:
+    """Atoms of each element in a formula unit, fractional counts allowed.
+
+    Examples
+    --------
+    >>> formula_counts("Na3.4Zr2Si2.4P0.6O12")
+    {'Na': 3.4, 'Zr': 2.0, 'Si': 2.4, 'P': 0.6, 'O': 12.0}
+    >>> formula_counts("NaH2PO4")
+    {'Na': 1.0, 'H': 2.0, 'P': 1.0, 'O': 4.0}
+    """
+    tokens = re.findall(r"([A-Z][a-z]?)(\d*\.?\d*)", formula)
+    if not tokens or "".join(e + n for e, n in tokens) != formula:
+        raise ValueError(f"formula {formula!r}: allowed are element symbols each with an optional count")
+    counts: dict[str, float] = {}
+    for element, number in tokens:
+        counts[element] = counts.get(element, 0.0) + (float(number) if number else 1.0)
+    return counts
+
+
+def check_formula(atoms: Atoms, name: str) -> None:
+    """Refuse a structure whose composition is not the bundled formula of phase ``name``.
+
+    The occupancy-weighted composition (:func:`composition`) must be a multiple of the formula
+    unit: the same elements, each ratio within 1 %.
+
+    Raises
+    ------
+    CifError
+        One line naming the structure's source (its CIF), what it holds and the formula needed.
+
+    Examples
+    --------
+    >>> check_formula(bulk("NVP"), "NVP")
+    >>> check_formula(bulk("NZSP"), "NVP")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    atomistic.crystals.CifError: NVP: the structure from ... holds Na20.4O72P3.6Si14.4Zr12 per cell, not a multiple of NVP's Na3V2P3O12; allowed: a CIF of NVP
+    """
+    wanted = formula_counts(phase_record(name).formula)
+    found = composition(atoms)
+    source = atoms.info.get("source", "the given atoms")
+    if set(found) == set(wanted):
+        per_unit = [found[e] / wanted[e] for e in wanted]
+        z = float(np.mean(per_unit))
+        if z > 0 and all(abs(v - z) <= _FORMULA_TOL * z for v in per_unit):
+            return
+    held = "".join(f"{e}{_count(n)}" for e, n in sorted(found.items()))
+    raise CifError(
+        f"{name}: the structure from {source} holds {held} per cell, not a multiple of "
+        f"{name}'s {phase_record(name).formula}; allowed: a CIF of {name}"
+    )
+
+
+def _count(x: float) -> str:
+    return f"{x:.3g}" if abs(x - round(x)) > 1e-6 else str(int(round(x)))

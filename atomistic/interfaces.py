@@ -118,9 +118,14 @@ def oriented_slab(
     return slab
 
 
+def _deformation_2d(reference: np.ndarray, strained: np.ndarray) -> np.ndarray:
+    """The map g of in-plane rows ``reference`` onto ``strained``: reference @ g = strained."""
+    return np.linalg.solve(reference, strained)
+
+
 def _strain_2d(reference: np.ndarray, strained: np.ndarray) -> np.ndarray:
     """Small in-plane strain (xx, yy, xy) of rows ``reference`` deformed into ``strained``."""
-    g = np.linalg.solve(reference, strained)  # reference @ g = strained (row vectors)
+    g = _deformation_2d(reference, strained)
     eps = 0.5 * (g + g.T) - np.eye(2)
     return np.array([eps[0, 0], eps[1, 1], eps[0, 1]])
 
@@ -170,8 +175,10 @@ def interface(
     -------
     ase.Atoms
         Substrate atoms first (tag 0), then overgrowth (tag 1). ``info`` records the
-        relationship, the coincidence matrices, the substrate share and both in-plane strains
-        (``strain_sub`` / ``strain_epi`` as xx, yy, xy) and which inputs are models.
+        relationship, the coincidence matrices, the substrate share, both in-plane strains
+        (``strain_sub`` / ``strain_epi`` as xx, yy, xy), the in-plane maps that strained each
+        part (``deformation_sub`` / ``deformation_epi``: F row by row, strained = unstrained @ F
+        for in-plane row vectors of its oriented slab) and which inputs are models.
 
     Examples
     --------
@@ -266,4 +273,6 @@ def _provenance(
         "substrate_share": float(share),
         "strain_sub": _strain_2d(p, common).tolist(),
         "strain_epi": _strain_2d(q, common).tolist(),
+        "deformation_sub": _deformation_2d(p, common).ravel().tolist(),
+        "deformation_epi": _deformation_2d(q, common).ravel().tolist(),
     }

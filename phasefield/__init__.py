@@ -3,8 +3,9 @@
 Layers, each importing only those before it: :mod:`.model` (the physics), :mod:`.io`
 (frames and run files), :mod:`.numerics` (discretization, backends, stepping),
 :mod:`.driver` (runs), :mod:`.analysis` (of finished runs), :mod:`.view` (movies, TEM-like
-images, plots of runs; imported on its own: ``import phasefield.view``), :mod:`.accessor`
-(``ds.nvp`` on any run's Dataset, registered on import).
+images, plots of runs; imported on its own: ``import phasefield.view``), :mod:`.export` (a
+finished run's snapshot as atoms: the one layer that imports :mod:`atomistic`; not imported
+here), :mod:`.accessor` (``ds.nvp`` on any run's Dataset, registered on import).
 """
 
 from . import accessor as _accessor  # noqa: F401  (registers ds.nvp)

@@ -11,6 +11,8 @@
     nvp-growth tem RUN.nc --time T [--region x0,x1,y0,y1] [--pixel NM] [--spots N]
                           [--thickness NM] [--out FILE.png|.svg|.pdf]
     nvp-growth plot RUN.nc|SUMMARY.nc [--out FILE.png|.svg|.pdf]
+    nvp-growth export RUN.nc --time T --out FILE [...]     (scenarios/structure_commands.py)
+    nvp-growth hrtem --out FILE.png|FILE.nc [...]
 
 Bad input (unknown scenario, key or phase, a value refused by validation, a
 malformed override, a grid too large for the memory, an unreadable TOML, CIF or
@@ -40,6 +42,7 @@ NUCLEATION = REGISTRY.nucleation
 
 from .registry import get, scenarios
 from .sweep import SweepIncomplete, sweep
+from .structure_commands import add_commands, cif_options, run_command
 
 
 def _version() -> str:
@@ -97,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     report = sub.add_parser("crystal-report", help="the paper's crystallographic numbers beside what the structures give")
     report.add_argument("--cif", action="append", default=[], metavar="PHASE=PATH", help="a CIF for a phase (e.g. NH4VO3=nh4vo3.cif)")
     _view_parsers(sub)
+    add_commands(sub)
     return ap
 
 
@@ -297,13 +301,7 @@ def _per_member(ds) -> str:
 def _cmd_crystal_report(args) -> int:
     import atomistic
 
-    cifs = {}
-    for item in args.cif:
-        if "=" not in item:
-            raise ValueError(f"--cif {item!r} is malformed; allowed: PHASE=PATH")
-        phase, path = item.split("=", 1)
-        cifs[phase.strip()] = path.strip()
-    print(atomistic.crystal_report(cifs or None))
+    print(atomistic.crystal_report(cif_options(args.cif) or None))
     return 0
 
 
@@ -391,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
             return _VIEW_COMMANDS[args.command](args)
         if args.command == "sweep":
             return _cmd_sweep(args)
-        return _cmd_crystal_report(args)
+        if args.command == "crystal-report":
+            return _cmd_crystal_report(args)
+        return run_command(args)
     except (ValueError, FileNotFoundError, FileExistsError) as err:
         if args.debug:
             raise

