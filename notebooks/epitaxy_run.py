@@ -42,7 +42,7 @@ params = EpitaxyParameters(**CHANGES)
 
 if not (Path(OUT).exists() and phasefield.open_run(OUT).nvp.parameters == params):
     run(params, OUT, overwrite=True)
-ds = phasefield.open_run(OUT)  # lazy: frames are read when used
+ds = phasefield.open_run(OUT)  # in memory; open_run(OUT, chunks={"time": 1}) opens lazily
 assert ds.nvp.parameters == params
 print(f"{ds.sizes['time']} frames, {float(ds.time[-1]):g} s, {ds.attrs['n_nuclei']} NVP nuclei")
 

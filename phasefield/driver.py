@@ -186,7 +186,7 @@ def run(
             _merge_keeping_error(out)
             raise
         output.merge(out)
-    return open_run(out, chunks=None)
+    return open_run(out)
 
 
 def _check_start(out: Path | None, resume: bool) -> None:

@@ -42,7 +42,7 @@ import resource
 import shutil
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -389,7 +389,7 @@ def _load(path: Path) -> xr.Dataset:
 FRAME_CHUNKS = {"time": 1}
 
 
-def open_run(path: str | os.PathLike, chunks: dict[str, int] | None = FRAME_CHUNKS) -> xr.Dataset:
+def open_run(path: str | os.PathLike, chunks: dict[str, int] | None = None, variables: Sequence[str] | None = None) -> xr.Dataset:
     """Open a whole run (the run file and its tail, also while it is being written).
 
     Time stays in seconds; the global attributes are those of the last frame.
@@ -399,17 +399,24 @@ def open_run(path: str | os.PathLike, chunks: dict[str, int] | None = FRAME_CHUN
     path
         The run file.
     chunks
-        Dask chunks: by default lazily, one frame per chunk, so that a run larger than
-        memory can be opened and a frame costs one frame's read. ``None`` reads the whole
-        run into memory and closes its files (a snapshot that stays valid when a running
-        run merges and removes its tail).
+        None (default): read into memory and close the files, a snapshot that stays valid
+        when a running run merges and removes its tail. Dask chunks (e.g.
+        :data:`FRAME_CHUNKS`, one frame each): open lazily, so that a run larger than memory
+        opens and a frame costs one frame's read; the files stay open until ``ds.close()``.
+        Close a lazy Dataset before this process opens the file again or writes netCDF (a
+        run, a resume): netCDF-C is not reentrant; the test process crashed (segfault) when a
+        lazy Dataset was closed by the garbage collector inside another netCDF call, and
+        when a file was opened while two handles on it were open.
+    variables
+        Read only these data variables (with the coordinates and global attributes), e.g.
+        ``["phase_map", "T"]`` for a movie of a large run; None: all.
 
     Raises
     ------
     FileNotFoundError
         No run file at ``path``.
     NotARunError
-        The file is not netCDF or has no ``time`` coordinate.
+        The file is not netCDF or has no ``time`` dimension.
     """
     path = Path(path)
     if not path.is_file():
@@ -420,18 +427,23 @@ def open_run(path: str | os.PathLike, chunks: dict[str, int] | None = FRAME_CHUN
             # netCDF4 stores 1-D time series in chunks of 512 frames: one frame per dask chunk
             # splits them, which costs nothing at their size
             warnings.filterwarnings("ignore", message="The specified chunks separate the stored chunks", category=UserWarning)
-            ds = _open_frames(files, chunks)
+            ds = _open_frames(files, chunks if chunks is not None else {})
     except KeyError as err:
         raise NotARunError(f"{path} is not a run file (no time dimension); allowed: a run file written by `nvp-growth run`") from err
     except (OSError, ValueError) as err:
         raise NotARunError(f"{path} is not a readable netCDF file ({one_line(err)[:120]}); allowed: a run file written by `nvp-growth run`") from err
+    missing = [v for v in variables or () if v not in ds.variables]
+    if missing:
+        ds.close()
+        raise NotARunError(f"{path} is not a run: it has no {', '.join(missing)}; allowed: a run file written by `nvp-growth run` (with {', '.join(variables)})")
+    chosen = ds if variables is None else ds[list(variables)]
     if chunks is None:
         with ds:
-            return ds.load()
-    return ds
+            return chosen.load()
+    return chosen
 
 
-def _open_frames(files: list[str], chunks: dict[str, int] | None) -> xr.Dataset:
+def _open_frames(files: list[str], chunks: dict[str, int]) -> xr.Dataset:
     # netCDF-C is not reentrant: a garbage-collected lazy Dataset closes its file from __del__,
     # and a close that the collector runs inside this open crashed the process (segfault, seen
     # in the test suite; xarray issue #10783 is the threaded form). Collect first, then open
@@ -444,7 +456,7 @@ def _open_frames(files: list[str], chunks: dict[str, int] | None) -> xr.Dataset:
         gc.enable()
 
 
-def _open_mfdataset(files: list[str], chunks: dict[str, int] | None) -> xr.Dataset:
+def _open_mfdataset(files: list[str], chunks: dict[str, int]) -> xr.Dataset:
     return xr.open_mfdataset(
         files,
         combine="nested",
@@ -455,7 +467,7 @@ def _open_mfdataset(files: list[str], chunks: dict[str, int] | None) -> xr.Datas
         join="override",
         attrs_file=files[-1],
         decode_timedelta=False,
-        chunks=chunks if chunks is not None else {},
+        chunks=chunks,
     )
 
 

@@ -19,7 +19,7 @@ from ..model.values import ParameterError, one_line
 
 
 def read_run(path: str | os.PathLike, variables: Sequence[str]) -> xr.Dataset:
-    """Open the frames written so far of a run (:func:`phasefield.open_run`, lazily), only ``variables``.
+    """The frames written so far of a run (:func:`phasefield.open_run`), only ``variables``, in memory.
 
     Raises
     ------
@@ -28,12 +28,7 @@ def read_run(path: str | os.PathLike, variables: Sequence[str]) -> xr.Dataset:
     NotARunError
         ``path`` is not a netCDF run file, or lacks one of ``variables``.
     """
-    ds = open_run(path)
-    missing = [v for v in variables if v not in ds.variables]
-    if missing:
-        ds.close()
-        raise NotARunError(f"{path} is not a run: it has no {', '.join(missing)}; allowed: a run file written by `nvp-growth run` (with {', '.join(variables)})")
-    return ds[list(variables)]
+    return open_run(path, variables=variables)
 
 
 def require(ds: xr.Dataset, variables: Sequence[str], what: str) -> None:
