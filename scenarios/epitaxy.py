@@ -10,6 +10,11 @@ through the boundary into NVP and its particle shrinks. NH4VO3 and NVP carry
 the facet anisotropy of their lattices seen along the paper's zone axes
 (NH4VO3 [0 1 2]: low-energy (100); NVP [1 2 -1]), from the atomistic module.
 
+3D (``domain_nm`` with three entries, e.g. ``--set domain_nm=64,36,36``): the same
+defaults with two touching spheres centred in the box, and each crystal's Wulff
+polyhedron of its low-index planes (:func:`scenarios.facets.epitaxial_facets_3d`) in
+the sample frame, whose x, y plane is the 2D run's view down NH4VO3 [0 1 2].
+
 What to look at: ``phase_area.sel(phase=["NH4VO3", "NaH2PO4", "NVP"])`` (NVP
 grows while NaH2PO4 is consumed), ``centroid_x`` of the NH4VO3 grain (the
 particle does not travel; its centroid shifts only as its contact side is
@@ -18,17 +23,18 @@ converted), ``mean_V_valence`` (+5 -> +3, EELS Fig. 1t), ``amount`` (constant: V
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 import xarray as xr
 
 import phasefield
 from phasefield import Disc, Grain, Microstructure, ModelParameters
-from phasefield.model.values import ParameterError, frozen_map
+from phasefield.model.values import ParameterError, canonical_value, frozen_map, show
 
-from .facets import epitaxial_facets
+from .facets import epitaxial_facets, epitaxial_facets_3d
 from .registry import Scenario
 
 
@@ -50,9 +56,12 @@ class EpitaxyParameters(ModelParameters):
         Facets of NH4VO3 (seen along [0 1 2]) and NVP (along [1 2 -1], in the
         NH4VO3 frame through the orientation relationship) from
         :func:`scenarios.facets.epitaxial_facets` (atomistic lattice estimate).
+        3D: a phase whose angles are the default gets ``phase_facet_normals`` and
+        ``phase_facet_energies`` (unless changed) from
+        :func:`scenarios.facets.epitaxial_facets_3d` instead; other 2D angles are refused.
     """
 
-    dimensions: ClassVar[tuple[int, ...]] = (2,)
+    dimensions: ClassVar[tuple[int, ...]] = (2, 3)
 
     phase_facet_angles_deg: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({k: v[0] for k, v in epitaxial_facets().items()}))
     phase_facet_energies: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({k: v[1] for k, v in epitaxial_facets().items()}))
@@ -64,6 +73,30 @@ class EpitaxyParameters(ModelParameters):
     nh4vo3_orientation_deg: float = 0.0
     nvp_slots: int = 2
 
+    def _derive(self) -> None:
+        """3D: the default 2D facets of a phase become its 3D facets; other 2D angles are refused."""
+        if len(self.domain_nm) != 3:
+            return
+        angles, normals, energies = dict(self.phase_facet_angles_deg), dict(self.phase_facet_normals), dict(self.phase_facet_energies)
+        default_angles, default_energies = _default_2d(self, "phase_facet_angles_deg"), _default_2d(self, "phase_facet_energies")
+        for phase, (normals_3d, energies_3d) in epitaxial_facets_3d().items():
+            if angles.get(phase) != default_angles.get(phase):
+                continue
+            del angles[phase]
+            if phase not in normals:
+                normals[phase] = normals_3d
+                if energies.get(phase) == default_energies.get(phase):
+                    energies[phase] = energies_3d
+        if angles:
+            phase, value = next(iter(angles.items()))
+            raise ParameterError(
+                f"phase_facet_angles_deg.{phase} = {show(value)} is not allowed with a 3D domain_nm = {self.domain_nm}: angles are 2D facets; "
+                f"allowed: the default (3D: the Wulff faces of scenarios.facets.epitaxial_facets_3d) or phase_facet_normals.{phase} (3D unit normals x1,y1,z1,x2,...) with phase_facet_energies.{phase}"
+            )
+        object.__setattr__(self, "phase_facet_angles_deg", frozen_map(angles))
+        object.__setattr__(self, "phase_facet_normals", frozen_map(normals))
+        object.__setattr__(self, "phase_facet_energies", frozen_map(energies))
+
     def __post_init__(self) -> None:
         super().__post_init__()
         for name in ("nh4vo3_radius_nm", "nah2po4_radius_nm"):
@@ -73,35 +106,43 @@ class EpitaxyParameters(ModelParameters):
         if not (0 <= self.contact_overlap_nm < min(self.nh4vo3_radius_nm, self.nah2po4_radius_nm)):
             raise ParameterError(f"contact_overlap_nm = {self.contact_overlap_nm!r} is not allowed; allowed: in [0, the smaller of nh4vo3_radius_nm and nah2po4_radius_nm)")
         need = self.particle_span_nm()
-        if need[0] > self.domain_nm[0] or need[1] > self.domain_nm[1]:
+        if any(n > L for n, L in zip(need, self.domain_nm)):
             raise ParameterError(
                 f"domain_nm = {self.domain_nm} is too small for nh4vo3_radius_nm = {self.nh4vo3_radius_nm}, nah2po4_radius_nm = {self.nah2po4_radius_nm}, "
-                f"contact_overlap_nm = {self.contact_overlap_nm} and 4 x interface_width_nm = {4 * self.interface_width_nm}; allowed: at least ({need[0]:.1f}, {need[1]:.1f}) nm, or smaller radii"
+                f"contact_overlap_nm = {self.contact_overlap_nm} and 4 x interface_width_nm = {4 * self.interface_width_nm}; "
+                f"allowed: at least ({', '.join(f'{n:.1f}' for n in need)}) nm, or smaller radii"
             )
         if not 1 <= self.nvp_slots <= 16:
             raise ParameterError(f"nvp_slots = {self.nvp_slots!r} is not allowed; allowed: an integer in [1, 16]")
 
-    def particle_span_nm(self) -> tuple[float, float]:
-        """Box size the two particles need along x and y, with 2 interface widths each side [nm]."""
+    def particle_span_nm(self) -> tuple[float, ...]:
+        """Box size the two particles need along x, y (and z), with 2 interface widths each side [nm]."""
         margin = 4 * self.interface_width_nm
         span = 2 * (self.nh4vo3_radius_nm + self.nah2po4_radius_nm) - self.contact_overlap_nm
-        return span + margin, 2 * max(self.nh4vo3_radius_nm, self.nah2po4_radius_nm) + margin
+        across = 2 * max(self.nh4vo3_radius_nm, self.nah2po4_radius_nm) + margin
+        return (span + margin,) + (across,) * (len(self.domain_nm) - 1)
 
     def order_parameter_fields(self) -> int:
         """Surroundings, NH4VO3, NaH2PO4, the NVP slots and the two species."""
         return 5 + self.nvp_slots
 
 
+def _default_2d(p: EpitaxyParameters, name: str) -> Mapping[str, tuple[float, ...]]:
+    """The 2D default of a facet mapping of ``p``'s class, in canonical form."""
+    default = next(f for f in fields(p) if f.name == name).default_factory()
+    return canonical_value(name, typing.get_type_hints(type(p))[name], default)
+
+
 def microstructure(p: EpitaxyParameters) -> Microstructure:
-    """The two touching particles, centred in the box, NH4VO3 on the left."""
-    Lx, Ly = p.domain_nm[0], p.domain_nm[1]
+    """The two touching particles (discs, 3D spheres), centred in the box, NH4VO3 on the left."""
     ra, rs = p.nh4vo3_radius_nm, p.nah2po4_radius_nm
     span = 2 * (ra + rs) - p.contact_overlap_nm
-    xa = 0.5 * (Lx - span) + ra
+    xa = 0.5 * (p.domain_nm[0] - span) + ra
     xs = xa + ra + rs - p.contact_overlap_nm
+    across = tuple(0.5 * L for L in p.domain_nm[1:])
     return Microstructure(
         grains=(Grain("NH4VO3", p.nh4vo3_orientation_deg), Grain("NaH2PO4")),
-        shapes=(Disc((xa, 0.5 * Ly), ra), Disc((xs, 0.5 * Ly), rs)),
+        shapes=(Disc((xa, *across), ra), Disc((xs, *across), rs)),
         empty_slots=("NVP",) * p.nvp_slots,
     )
 

@@ -195,7 +195,8 @@ class ModelParameters:
         lens between the precursors built from the pair energies
         ``interface_energy_J_m2`` (:mod:`phasefield.model.nucleation`).
     nucleus_thickness_nm
-        Height a of the 2D lens nucleus in the barrier a Sigma/|dg| [nm].
+        Height a of the 2D lens nucleus in the barrier a Sigma/|dg| [nm]; in 3D the
+        contact area S holds S / a nucleus sites (:mod:`phasefield.model.nucleation`).
     nucleus_seed_scale
         Planted seed / critical lens (both arc radii). Must exceed the phase-field
         model's own critical size, which is larger than the sharp-interface lens

@@ -27,7 +27,9 @@ SETS = [
     (["epitaxy", "--grid", "100000"], "grid = 100000"),
     (["epitaxy", "--set", "reference_temperature_K=1"], "reference_temperature_K = 1.0"),
     (["epitaxy", "--set", "mobility_activation_J_mol=1e9"], "mobility_activation_J_mol"),
-    (["epitaxy", "--set", "domain_nm=64,64,64"], "domain_nm"),
+    (["epitaxy", "--set", "domain_nm=64,64,64,64"], "domain_nm"),
+    (["epitaxy", "--set", "domain_nm=64,36,20"], "domain_nm = (64.0, 36.0, 20.0) is too small"),  # 3D: the spheres need 36 nm along z
+    (["epitaxy", "--set", "domain_nm=64,36,36", "--set", "phase_facet_angles_deg.NVP=0,90,180,270"], "phase_facet_angles_deg.NVP"),  # 2D facets in 3D
     (["trimming", "--set", "domain_nm=64,64,64"], "domain_nm"),
     (["epitaxy", "--set", "phase_facet_energies.NVP=1,1"], "phase_facet_energies"),
     (["epitaxy", "--set", "phase_facet_energies.Quartz=1,1"], "phase_facet_energies['Quartz']"),
@@ -129,16 +131,17 @@ def test_version_and_run_help(capsys):
     assert "--show-params" in out and all(name in out for name in ("epitaxy", "below-tc", "threshold", "trimming", "wulff"))
 
 
-def test_scenarios_refuse_a_3d_box_at_construction_and_pickle_derived_fields():
+def test_scenarios_refuse_a_box_of_other_dimensions_at_construction_and_pickle_derived_fields():
     import pickle
 
     from scenarios.threshold import ThresholdParameters
     from scenarios.trimming import TrimmingParameters
     from scenarios.wulff import WulffParameters
 
-    for cls in (EpitaxyParameters, TrimmingParameters):
-        with pytest.raises(ValueError, match=r"domain_nm = \(64.0, 64.0, 64.0\) .*allowed: 2 lengths"):
-            cls(domain_nm=(64.0, 64.0, 64.0))
+    with pytest.raises(ValueError, match=r"domain_nm = \(64.0, 64.0, 64.0\) .*allowed: 2 lengths"):
+        TrimmingParameters(domain_nm=(64.0, 64.0, 64.0))
+    with pytest.raises(ValueError, match=r"domain_nm = \(64.0, 64.0, 64.0, 64.0\) .*allowed: 2 or 3 lengths"):
+        EpitaxyParameters(domain_nm=(64.0, 64.0, 64.0, 64.0))
     for p in (WulffParameters(facet_angles_deg=(0, 90, 180, 270), facet_energies=(1, 1.3, 1, 1.3)), ThresholdParameters(temperatures_C=(690.0,))):
         assert pickle.loads(pickle.dumps(p)) == p and type(p).from_dict(p.to_dict()) == p
 

@@ -254,6 +254,37 @@ def test_poisson_sampling_has_the_classical_mean_and_is_reproducible_from_the_se
     assert sim.grid.coords_nm[0, cells].mean() == pytest.approx(16.0, abs=0.1)
 
 
+def _flat_contact_3d(temperature_C: float = 715.0):
+    """h of a flat NH4VO3 | NaH2PO4 interface across a 16 x 8 x 6 nm box, l = 4 dx (no solver)."""
+    p = isothermal(temperature_C, grid=32, domain_nm=(16.0, 8.0, 6.0))
+    micro = Microstructure(grains=(Grain("NH4VO3"), Grain("NaH2PO4")), shapes=(HalfSpace(1e3, axis=0), HalfSpace(8.0, axis=0, below=False)))
+    axes = [(np.arange(n) + 0.5) * p.dx_nm for n in p.shape]
+    coords = np.stack([c.ravel() for c in np.meshgrid(*axes, indexing="ij")])
+    eta, _ = build_fields(micro, coords, p.interface_width_nm)
+    return p, coords, fe.phase_fractions(eta, grain_phase_indices(micro.all_grains()), len(PHASES))
+
+
+def test_3d_contact_of_a_flat_interface_is_its_area():
+    p, _, h = _flat_contact_3d()
+    # the same 1D profile sum as the 2D length test (l = 4 dx): within 1 %
+    assert nucleation.contact_length_nm(h, p.dx_nm**3, p.interface_width_nm) == pytest.approx(8.0 * 6.0, rel=0.01)
+
+
+def test_3d_poisson_mean_counts_the_contact_area_in_nucleus_heights():
+    """3D convention: the 2D rate per length is per slab one nucleus tall (a = 0.5 nm), so the
+    mean count on the 48 nm^2 contact is (48 nm / a) int J ds, 96 nm of 2D contact."""
+    p, coords, h = _flat_contact_3d()
+    interval = 0.05
+    mean = nucleation.rate_per_m_s(p, 988.15) * (48.0 / p.nucleus_thickness_nm) * 1e-9 * interval
+    draws = [nucleation.sample_nuclei(np.random.default_rng(s), p, h, p.dx_nm**3, 1.0, 1.0 + interval)[0] for s in range(400)]
+    # Poisson: standard error sqrt(mean / 400); 4 of them, plus the 1 % of the area's profile sum
+    assert np.mean([d.size for d in draws]) == pytest.approx(mean, rel=0.01, abs=4 * np.sqrt(mean / 400))
+    cells = np.concatenate(draws)
+    assert coords[0, cells].mean() == pytest.approx(8.0, abs=0.1)  # on the contact plane x = 8 nm
+    # spread evenly over the plane: uniform z in [0, 6] nm has standard deviation 6/sqrt(12); 4 standard errors
+    assert coords[2, cells].mean() == pytest.approx(3.0, abs=4 * 6.0 / math.sqrt(12 * cells.size))
+
+
 def _epitaxy_contact(p):
     """Phase fractions of the epitaxy microstructure, without building a solver."""
     from scenarios.epitaxy import microstructure
