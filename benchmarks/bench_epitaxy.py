@@ -43,10 +43,12 @@ from scenarios.epitaxy import EpitaxyParameters, microstructure
 SETUPS = ("fipy-default", "fipy-cg", "fast", "fast-faceted")
 
 
-def prepared(grid: int, setup: str):
-    """The benchmark state; every setup but "fast-faceted" uses isotropic interface energies."""
+def prepared(grid: int, setup: str, **changes):
+    """The benchmark state; every setup but "fast-faceted" uses isotropic interface energies.
+
+    ``changes``: further parameters of the scenario (e.g. ``time_tolerance``)."""
     facets = {} if setup == "fast-faceted" else dict(phase_facet_angles_deg={}, phase_facet_energies={})
-    p = EpitaxyParameters(grid=grid, start_temperature_C=710.0, hold_temperature_C=710.0, ramp_K_per_s=0.0, backend="fast", **facets)
+    p = EpitaxyParameters(grid=grid, start_temperature_C=710.0, hold_temperature_C=710.0, ramp_K_per_s=0.0, backend="fast", **facets, **changes)
     sim = Simulation(p, microstructure(p))
     state = sim.initial_state()
     state = sim.advance(state, 0.5 / sim.units.time_s)

@@ -65,3 +65,25 @@ def test_conjugate_gradient_stops_at_once_on_nan(where):
     {"rhs": b, "matrix": A.data, "start": x0}[where][7] = np.nan
     with pytest.raises(FloatingPointError, match="NaN or inf .* at iteration [01]$"):
         conjugate_gradient(A, b, x0, 1e-8, inverse_diagonal=1.0 / A.diagonal())
+
+
+def test_conjugate_gradient_stops_at_a_fraction_of_its_starting_residual_when_that_is_larger():
+    """start_fraction: stop once ||r|| <= fraction ||r0|| (r0 from the start x0), unless the
+    tolerance on ||b|| is reached first; checked on a random SPD diffusion system from a start
+    near the solution (as a later sweep starts), against the plain criterion."""
+    mesh = fp.Grid2D(nx=24, ny=16)
+    fast = FastEquations(FaceGeometry.from_mesh(mesh), 1e-11)
+    rng = np.random.default_rng(7)
+    A = fast.operator(rng.random(mesh.numberOfFaces) * 30 + 1, fast.volume * rng.uniform(0.5, 20.0, mesh.numberOfCells))
+    b = rng.random(mesh.numberOfCells)
+    exact = np.linalg.solve(A.toarray(), b)
+    x0 = exact + 1e-4 * rng.standard_normal(exact.size)
+    r0 = np.linalg.norm(b - A @ x0)
+    diagonal = 1.0 / A.diagonal()
+    x, its = conjugate_gradient(A, b, x0, 1e-11, inverse_diagonal=diagonal, start_fraction=1e-3)
+    full, its_full = conjugate_gradient(A, b, x0, 1e-11, inverse_diagonal=diagonal)
+    assert np.linalg.norm(b - A @ x) <= 1e-3 * r0 and its < its_full
+    assert np.linalg.norm(b - A @ full) <= 1e-11 * np.linalg.norm(b)
+    # a fraction below what the tolerance on ||b|| allows changes nothing
+    tight, its_tight = conjugate_gradient(A, b, x0, 1e-11, inverse_diagonal=diagonal, start_fraction=1e-20)
+    assert its_tight == its_full and np.array_equal(tight, full)
