@@ -11,7 +11,8 @@ interfaces moving) and times sweeps of one implicit step of dt_max_s after a war
 the same number on any rank count), is the coefficients, replicated on every rank, then the
 order-parameter and chemical-potential solves, distributed. It prints ms per sweep, its two
 parts, the speed-up over the first rank count of the sweep and of the solves alone, and the
-load average before and after (the machine's other work shows there).
+load average before and after (the machine's other work shows there). ``--diffusion`` adds
+plain FiPy diffusion on the same grid, one CG solve per step: what the machine itself gives.
 """
 
 from __future__ import annotations
@@ -61,12 +62,35 @@ def worker(grid: int, sweeps: int) -> None:
         print(json.dumps({"cells": int(sim.grid.coords_nm.shape[1]), "systems": int(len(evolving) + state.n.shape[0]), **{k: v / sweeps for k, v in spent.items()}}))
 
 
-def measure(grid: int, n_ranks: int, sweeps: int) -> dict:
+def diffusion_worker(grid: int, sweeps: int) -> None:
+    """The machine's own scaling, for comparison: ``sweeps`` implicit steps of plain FiPy diffusion
+    (one CG solve each) on a grid x grid mesh partitioned among the ranks; rank 0 prints JSON."""
+    import fipy as fp
+
+    from phasefield.numerics.parallel import ranks
+
+    mesh = fp.Grid2D(nx=grid, ny=grid, dx=1.0, dy=1.0)
+    x, y = mesh.cellCenters
+    phi = fp.CellVariable(mesh=mesh, value=((x - grid / 3) ** 2 + (y - grid / 2) ** 2 < (grid / 4) ** 2) * 1.0)
+    equation = fp.TransientTerm() == fp.DiffusionTerm(coeff=1.0)
+    r = ranks()
+    seconds = 0.0
+    for sweep in range(sweeps + 1):
+        r.barrier()
+        t0 = time.perf_counter()
+        equation.solve(var=phi, dt=10.0, solver=fp.LinearCGSolver(tolerance=1e-11, iterations=10_000))
+        r.barrier()
+        seconds += (time.perf_counter() - t0) if sweep else 0.0
+    if r.is_root:
+        print(json.dumps({"cells": grid * grid, "systems": 1, "coefficients_s": 0.0, "solves_s": seconds / sweeps}))
+
+
+def measure(grid: int, n_ranks: int, sweeps: int, diffusion: bool = False) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(REPO))
     if os.geteuid() == 0:  # Open MPI refuses root unless told
         env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     launcher = ["mpirun", "-q", "-np", str(n_ranks)] if n_ranks > 1 else []
-    cmd = [*launcher, sys.executable, __file__, "--worker", "--grids", str(grid), "--sweeps", str(sweeps)]
+    cmd = [*launcher, sys.executable, __file__, "--worker", "--grids", str(grid), "--sweeps", str(sweeps), *(["--diffusion"] if diffusion else [])]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"bench_mpi: {' '.join(cmd)} failed:\n{done.stderr}")
@@ -78,21 +102,22 @@ def main() -> None:
     ap.add_argument("--grids", type=int, nargs="+", default=[512, 1024], help="cells along x (default 512 1024)")
     ap.add_argument("--ranks", type=int, nargs="+", default=[1, 2], help="rank counts (default 1 2)")
     ap.add_argument("--sweeps", type=int, default=2, help="timed sweeps after one warm-up (default 2)")
+    ap.add_argument("--diffusion", action="store_true", help="also time plain FiPy diffusion (one CG solve per step): the machine's own scaling")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        worker(args.grids[0], args.sweeps)
+        (diffusion_worker if args.diffusion else worker)(args.grids[0], args.sweeps)
         return
-    print(f"{'grid':>5} {'cells':>8} {'systems':>7} {'ranks':>5} {'ms/sweep':>9} {'solves ms':>9} {'coeff. ms':>9} {'speed-up':>8} {'solves':>7}  load before/after")
-    for grid in args.grids:
+    print(f"{'what':>9} {'grid':>5} {'cells':>8} {'systems':>7} {'ranks':>5} {'ms/sweep':>9} {'solves ms':>9} {'coeff. ms':>9} {'speed-up':>8} {'solves':>7}  load before/after")
+    for grid, diffusion in [(g, d) for g in args.grids for d in ((False, True) if args.diffusion else (False,))]:
         first = None
         for n_ranks in args.ranks:
             before = os.getloadavg()[0]
-            m = measure(grid, n_ranks, args.sweeps)
+            m = measure(grid, n_ranks, args.sweeps, diffusion)
             total = m["coefficients_s"] + m["solves_s"]
             first = first or m
             print(
-                f"{grid:5d} {m['cells']:8d} {m['systems']:7d} {n_ranks:5d} {total * 1e3:9.0f} {m['solves_s'] * 1e3:9.0f} {m['coefficients_s'] * 1e3:9.0f} "
+                f"{'diffusion' if diffusion else 'epitaxy':>9} {grid:5d} {m['cells']:8d} {m['systems']:7d} {n_ranks:5d} {total * 1e3:9.0f} {m['solves_s'] * 1e3:9.0f} {m['coefficients_s'] * 1e3:9.0f} "
                 f"{(first['coefficients_s'] + first['solves_s']) / total:8.2f} {first['solves_s'] / m['solves_s']:7.2f}  {before:.2f}/{os.getloadavg()[0]:.2f}",
                 flush=True,
             )
