@@ -1,9 +1,10 @@
 """One implicit step of the ``fipy`` backend, written to a file: run as
-``[mpirun -np N] python -m tests.phasefield.numerics.mpi_step OUT.npz`` by ``test_mpi.py``.
+``[mpirun -np N] python -m tests.phasefield.numerics.mpi_step OUT.npz 2|3`` by ``test_mpi.py``.
 
-The state is the small epitaxy run's start with its densities perturbed at random (seeded, so
-that every rank and every run has the same), so that both the order-parameter and the
-chemical-potential systems have work to do.
+The state is the start of the small epitaxy run (2D: tests.conftest, 48 x 29 cells; 3D:
+tests/scenarios/test_epitaxy_3d.py, 21 x 16 x 16) with its densities perturbed at random
+(seeded, so that every rank and every run has the same), so that both the order-parameter and
+the chemical-potential systems have work to do.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from phasefield.numerics.parallel import ranks
 from phasefield.numerics.stepping import Simulation
 from scenarios.epitaxy import microstructure
 from tests.conftest import small_epitaxy
+from tests.scenarios.test_epitaxy_3d import small_epitaxy_3d
 
 
-def step_problem() -> tuple[Simulation, np.ndarray, np.ndarray, StepCoefficients, np.ndarray, float, tuple[np.ndarray, np.ndarray]]:
+def step_problem(dim: int) -> tuple[Simulation, np.ndarray, np.ndarray, StepCoefficients, np.ndarray, float, tuple[np.ndarray, np.ndarray]]:
     """(simulation, eta, n, coefficients, evolving grains, dt, guess) of the step."""
-    p = small_epitaxy(backend="fipy")
+    p = (small_epitaxy if dim == 2 else small_epitaxy_3d)(backend="fipy")
     sim = Simulation(p, microstructure(p))
     state = sim.initial_state()
     n = state.n * (1.0 + 0.05 * np.random.default_rng(7).standard_normal(state.n.shape))
@@ -34,8 +36,8 @@ def step_problem() -> tuple[Simulation, np.ndarray, np.ndarray, StepCoefficients
     return sim, state.eta, n, k, evolving, dt, (state.eta, mu)
 
 
-def main(out: str) -> None:
-    sim, eta, n, k, evolving, dt, guess = step_problem()
+def main(out: str, dim: int) -> None:
+    sim, eta, n, k, evolving, dt, guess = step_problem(dim)
     new_eta, mu, _ = sim.equations.step(eta, n, k, evolving, dt, guess)
     ranks().require_identical("solutions", new_eta, mu)  # every rank holds the whole solution
     if ranks().is_root:
@@ -43,4 +45,4 @@ def main(out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], int(sys.argv[2]))
