@@ -238,12 +238,13 @@ def _run_frames(
     progress: Callable[[float, float], None] | None = None,
     on_frame: Callable[[int, xr.Dataset], None] | None = None,
     on_nucleus: Callable[[Nucleus], None] | None = None,
-    ranks: Ranks = Ranks(),
+    ranks: Ranks | None = None,
 ) -> xr.Dataset | None:
     """The frame loop of :func:`run`; returns the in-memory run when ``out`` is None.
 
     Under MPI, rank 0 alone writes ``out``, and after each frame the ranks check that their
     replicated states are the same bit for bit (:class:`phasefield.numerics.parallel.RanksDiverged`)."""
+    ranks = ranks or Ranks()
     sim = Simulation(params, micro)
     times = output_times_s(params)
     to_solver = 1.0 / sim.units.time_s
@@ -309,7 +310,7 @@ def _require_same_state(ranks: Ranks, state: State, time_s: float) -> None:
     ranks.require_identical(f"fields at t = {time_s:.6g} s", state.eta, state.n, state.orientation_deg, state.active, scalars)
 
 
-def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: float, on_frame, ranks: Ranks = Ranks()) -> None:
+def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: float, on_frame, ranks: Ranks) -> None:
     ds = sim.frame(state)
     attrs = sim.static_attrs()
     attrs.update(
