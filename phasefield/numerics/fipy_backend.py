@@ -37,7 +37,7 @@ import fipy as fp
 import numpy as np
 
 from .coefficients import StepCoefficients
-from .geometry import grid_mesh
+from .geometry import grid_mesh, local_ids
 
 
 def solver_mesh(mesh):
@@ -71,8 +71,7 @@ class FipyEquations:
         if solver not in ("cg", "default"):
             raise ValueError(f"solver = {solver!r} is not allowed; allowed: 'cg' or 'default'")
         self.mesh = mesh
-        self.cells = np.asarray(mesh._globalOverlappingCellIDs)  # this rank's cells (with ghosts) in the whole grid
-        self.faces = np.asarray(mesh._globalOverlappingFaceIDs)
+        self.cells, self.faces = local_ids(mesh)
         self.tolerance = tolerance
         self.solver = solver
         self.eta = [fp.CellVariable(mesh=mesh, name=f"eta{i}", value=0.0, hasOld=True) for i in range(n_grains)]

@@ -24,6 +24,12 @@ def grid_mesh(shape: tuple[int, ...], communicator):
     return fp.Grid3D(nx=shape[0], ny=shape[1], nz=shape[2], dx=1.0, dy=1.0, dz=1.0, communicator=communicator)
 
 
+def local_ids(mesh) -> tuple[np.ndarray, np.ndarray]:
+    """(cells, faces) of this MPI rank's part of ``mesh`` (ghosts included), as ids in the whole
+    grid: all of them, in order, on an unpartitioned mesh."""
+    return np.asarray(mesh._globalOverlappingCellIDs), np.asarray(mesh._globalOverlappingFaceIDs)
+
+
 @dataclass(frozen=True)
 class FaceGeometry:
     """Cell/face connectivity of a FiPy mesh, as plain arrays.
