@@ -27,7 +27,9 @@ from .io.output import append_frame, last_frame, open_run, resume_state
 from .model.grains import Microstructure
 from .model.nucleation import Nucleus
 from .model.parameters import ModelParameters
+from .numerics.backend import require_parallel_backend
 from .numerics.guards import FieldFault
+from .numerics.parallel import Ranks, ranks as mpi_ranks
 from .numerics.stepping import Simulation, SimulationError, State
 
 CONSERVATION_TOLERANCE = 1e-8
@@ -94,12 +96,13 @@ def _stop_on_signals() -> Iterator[_StopRequest]:
             signal.signal(sig, handler)
 
 
-def _stopping_before_steps(step: Callable, request: _StopRequest, stop: Callable[[], None]) -> Callable:
+def _stopping_before_steps(step: Callable, request: _StopRequest, stop: Callable[[], None], ranks: Ranks) -> Callable:
     """``step`` that first calls ``stop`` (which raises) once a stop was requested: the step
-    under way finishes, the next one does not start."""
+    under way finishes, the next one does not start. Under MPI a request to any rank stops
+    all of them before the same step (they would otherwise wait for each other in a solve)."""
 
     def checked(*args, **kwargs):
-        if request.signum:
+        if ranks.max(request.signum):
             stop()
         return step(*args, **kwargs)
 
@@ -149,6 +152,11 @@ def run(
         core made a 128^2 step 13-80x slower (the dot products of CG); one costs nothing
         on a quiet machine (``benchmarks/bench_threads.py``).
 
+    Under ``mpirun -np N`` (``backend="fipy"`` only, see :mod:`phasefield.numerics.parallel`)
+    every rank steps the same replicated state and the solves are distributed; rank 0 alone
+    takes the lock, writes ``out`` and calls ``progress``, ``on_frame`` and ``on_nucleus``;
+    every rank returns the run.
+
     Returns
     -------
     xarray.Dataset
@@ -169,24 +177,38 @@ def run(
     """
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads = {threads!r} is not allowed; allowed: an integer >= 1")
+    ranks = mpi_ranks()
+    require_parallel_backend(params, ranks)
+    if not ranks.is_root:  # reports come from rank 0
+        progress = on_frame = on_nucleus = None
     if out is None:
         _check_start(None, resume)
         with threadpool_limits(limits=threads):
-            return _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame, on_nucleus)
+            return _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame, on_nucleus, ranks)
     out = Path(out)
-    output.check_place(out)
-    with output.locked(out), _stop_on_signals() as request, threadpool_limits(limits=threads):
-        if overwrite:
-            output.remove_run(out)
-        output.tidy(out)
-        _check_start(out, resume)
+    with contextlib.ExitStack() as held:
+        ranks.agree(lambda: _start_file(held, out, resume, overwrite))
+        request = held.enter_context(_stop_on_signals())
+        held.enter_context(threadpool_limits(limits=threads))
         try:
-            _run_frames(params, micro, out, resume, request, progress, on_frame, on_nucleus)
+            _run_frames(params, micro, out, resume, request, progress, on_frame, on_nucleus, ranks)
         except BaseException:
-            _merge_keeping_error(out)
+            if ranks.is_root:
+                _merge_keeping_error(out)
             raise
-        output.merge(out)
+        ranks.agree(lambda: output.merge(out))
     return open_run(out)
+
+
+def _start_file(held: contextlib.ExitStack, out: Path, resume: bool, overwrite: bool) -> None:
+    """Take the lock on ``out`` (held until ``held`` closes), replace or tidy it, and check that
+    it can be started or resumed (on rank 0 alone under MPI)."""
+    output.check_place(out)
+    held.enter_context(output.locked(out))
+    if overwrite:
+        output.remove_run(out)
+    output.tidy(out)
+    _check_start(out, resume)
 
 
 def _check_start(out: Path | None, resume: bool) -> None:
@@ -216,8 +238,13 @@ def _run_frames(
     progress: Callable[[float, float], None] | None = None,
     on_frame: Callable[[int, xr.Dataset], None] | None = None,
     on_nucleus: Callable[[Nucleus], None] | None = None,
+    ranks: Ranks | None = None,
 ) -> xr.Dataset | None:
-    """The frame loop of :func:`run`; returns the in-memory run when ``out`` is None."""
+    """The frame loop of :func:`run`; returns the in-memory run when ``out`` is None.
+
+    Under MPI, rank 0 alone writes ``out``, and after each frame the ranks check that their
+    replicated states are the same bit for bit (:class:`phasefield.numerics.parallel.RanksDiverged`)."""
+    ranks = ranks or Ranks()
     sim = Simulation(params, micro)
     times = output_times_s(params)
     to_solver = 1.0 / sim.units.time_s
@@ -230,14 +257,14 @@ def _run_frames(
     else:
         state = sim.initial_state()
         first = 1
-        _emit(sim, state, rng, out, frames, 0, wall_before, on_frame)
+        _emit(sim, state, rng, out, frames, 0, wall_before, on_frame, ranks)
     written = [float(times[first - 1])]  # time of the last finished frame, for the stop message
     totals = state.n.sum(axis=1)  # conserved: checked at every frame
 
     def stop() -> None:
         raise _interrupted(request.signum, sim.time_s(state), written[-1], out)
 
-    sim.doubled_step = _stopping_before_steps(sim.doubled_step, request, stop)
+    sim.doubled_step = _stopping_before_steps(sim.doubled_step, request, stop, ranks)
     nuc_dt = params.nucleation_interval_s * to_solver
     for index in range(first, len(times)):
         t_frame = times[index] * to_solver
@@ -255,12 +282,13 @@ def _run_frames(
                         on_nucleus(nucleus)
                 state.nucleation_index += 1
         _check_conservation(state, totals, sim.time_s(state), written[-1])
+        _require_same_state(ranks, state, sim.time_s(state))
         wall = wall_before + time.perf_counter() - wall0
-        _emit(sim, state, rng, out, frames, index, wall, on_frame)
+        _emit(sim, state, rng, out, frames, index, wall, on_frame, ranks)
         written.append(float(times[index]))
         if progress is not None:
             progress(sim.time_s(state), params.duration_s)
-        if request.signum and index < len(times) - 1:
+        if ranks.max(request.signum) and index < len(times) - 1:
             stop()
     if out is None:
         return xr.concat(frames, dim="time", data_vars="minimal", coords="minimal", compat="override").assign_attrs(frames[-1].attrs)
@@ -276,7 +304,13 @@ def _check_conservation(state: State, totals: np.ndarray, time_s: float, last_fr
         )
 
 
-def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: float, on_frame) -> None:
+def _require_same_state(ranks: Ranks, state: State, time_s: float) -> None:
+    """Every rank's replicated state is the same bit for bit (else all raise RanksDiverged)."""
+    scalars = np.array([state.time, state.dt, state.error, state.n_steps, state.n_rejected, state.nuclei, state.crystals, state.refused])
+    ranks.require_identical(f"fields at t = {time_s:.6g} s", state.eta, state.n, state.orientation_deg, state.active, scalars)
+
+
+def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: float, on_frame, ranks: Ranks) -> None:
     ds = sim.frame(state)
     attrs = sim.static_attrs()
     attrs.update(
@@ -308,7 +342,7 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
         ),
     )
     if out is not None:
-        append_frame(out, ds, attrs)
+        ranks.agree(lambda: append_frame(out, ds, attrs))
     else:
         frames.append(ds.assign_attrs(attrs))
     if on_frame is not None:

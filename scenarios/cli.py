@@ -37,6 +37,8 @@ from phasefield import RunInterrupted, SimulationError, apply_overrides
 from phasefield.io.output import RunFileError, check_place
 from phasefield.model.values import ParameterError, one_line
 from phasefield.model.phases import REGISTRY
+from phasefield.numerics.backend import require_parallel_backend
+from phasefield.numerics.parallel import launched_rank, ranks, refuse_in_parallel
 
 NUCLEATION = REGISTRY.nucleation
 
@@ -58,7 +60,7 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors on one line, like every other refusal (subcommand parsers inherit it)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"nvp-growth: error: {one_line(message)} (see {self.prog} --help)\n")
+        self.exit(2, f"nvp-growth: error: {one_line(message)} (see {self.prog} --help)\n" if launched_rank() == 0 else None)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -231,13 +233,17 @@ def _cmd_run(args) -> int:
     if args.out is not None and not args.show_params:
         check_place(args.out)  # a directory, a missing or read-only one: said before anything else
     scenario, params, out = _resolve(args)
+    if scenario.is_sweep:
+        refuse_in_parallel(f"scenario {scenario.name} (a sweep)", "run it without mpirun (its members run in worker processes)")
+    else:
+        require_parallel_backend(params, ranks())  # as phasefield.run does, but before the progress bar
     if args.show_params:
         for key, value in params.to_dict().items():
             print(f"{key} = {value}")
         return 0
     options = {"overwrite": True} if args.overwrite else {}  # removed under the run's lock
     display = None
-    if not args.quiet:
+    if not args.quiet and launched_rank() == 0:  # under mpirun, rank 0 reports
         display = _Progress(scenario.name, params.duration_s)
         options.update(progress=display.frame, **({"on_member": display.note} if scenario.is_sweep else {"on_nucleus": display.nucleus}))
     try:
@@ -245,6 +251,8 @@ def _cmd_run(args) -> int:
     finally:
         if display is not None:
             display.close()
+    if launched_rank() != 0:
+        return 0
     print(f"wrote {out}")
     if scenario.is_sweep:
         print(_per_member(ds))
@@ -378,9 +386,14 @@ _VIEW_COMMANDS = {"movie": _cmd_movie, "tem": _cmd_tem, "plot": _cmd_plot}
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     shown = logging.StreamHandler()
-    shown.setLevel(logging.WARNING)  # also what libraries log below it on loggers they set lower (distributed: INFO)
+    # also what libraries log below it on loggers they set lower (distributed: INFO); under mpirun rank 0 tells
+    shown.setLevel(logging.WARNING if launched_rank() == 0 else logging.CRITICAL + 1)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", handlers=[shown])
+    # under mpirun the ranks fail alike (replicated state, or an error rank 0 hands to all): rank 0 says it
+    say = (lambda line: print(line, file=sys.stderr)) if launched_rank() == 0 else (lambda line: None)
     try:
+        if args.command != "run":
+            refuse_in_parallel(f"nvp-growth {args.command}", "nvp-growth run (its solves run in parallel); the other commands on one process")
         if args.command == "list":
             return _cmd_list()
         if args.command == "run":
@@ -395,19 +408,19 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, FileExistsError) as err:
         if args.debug:
             raise
-        print(f"nvp-growth: error: {one_line(err)}", file=sys.stderr)
+        say(f"nvp-growth: error: {one_line(err)}")
         return 2
     except SimulationError as err:
-        print(f"nvp-growth: the run stopped: {err}", file=sys.stderr)
+        say(f"nvp-growth: the run stopped: {err}")
         return 1
     except SweepIncomplete as err:  # each failure was reported on its own line
-        print(f"nvp-growth: {err}", file=sys.stderr)
+        say(f"nvp-growth: {err}")
         return 1
     except RunFileError as err:  # disk full, another run on the same --out
-        print(f"nvp-growth: error: {err}", file=sys.stderr)
+        say(f"nvp-growth: error: {err}")
         return 1
     except RunInterrupted as err:  # Ctrl-C or SIGTERM, stopped at a safe point
-        print(f"nvp-growth: {err}", file=sys.stderr)
+        say(f"nvp-growth: {err}")
         return 128 + err.signum
 
 

@@ -18,6 +18,7 @@ import xarray as xr
 
 from phasefield import ModelParameters
 from phasefield.io.output import add_to_run
+from phasefield.numerics.parallel import ranks
 from phasefield.model.values import one_line
 
 
@@ -53,9 +54,10 @@ class Scenario:
 
 
 def with_outputs(ds: xr.Dataset, extra: xr.Dataset, out) -> xr.Dataset:
-    """The run's Dataset with a scenario's headline outputs, which go into the run file ``out`` too."""
+    """The run's Dataset with a scenario's headline outputs, which go into the run file ``out`` too
+    (by MPI rank 0 alone: see :mod:`phasefield.numerics.parallel`)."""
     if out is not None:
-        add_to_run(out, extra, {})
+        ranks().agree(lambda: add_to_run(out, extra, {}))
     return ds.merge(extra)
 
 

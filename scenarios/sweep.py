@@ -37,6 +37,7 @@ import xarray as xr
 
 from phasefield import ModelParameters, ParameterError, RunInterrupted, apply_overrides
 from phasefield.driver import output_times_s
+from phasefield.numerics.parallel import refuse_in_parallel
 from phasefield.io.output import check_place, frame_count, run_attrs, tail_dir, write_dataset
 from phasefield.model.overrides import override_type, parse_override
 from phasefield.model.parameter_units import parameter_units
@@ -588,6 +589,7 @@ def sweep(
         Ctrl-C: the cluster is closed; the members' finished frames are kept and the next
         sweep resumes them.
     """
+    refuse_in_parallel("a sweep", "run it without mpirun (its members run in worker processes: --workers N)")
     if not (isinstance(workers, int) and workers >= 1):
         raise ParameterError(f"workers = {show(workers)} is not allowed; allowed: an integer >= 1")
     grid = plan(scenario, over, base, out)

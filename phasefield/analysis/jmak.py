@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.integrate import trapezoid  # numpy's is 2.0+; Debian 12's petsc4py needs numpy 1.24
 from scipy.signal import fftconvolve
 
 __all__ = ["avrami_exponent", "extended_fraction", "fraction_in_box", "half_time"]
@@ -82,7 +83,7 @@ def extended_fraction(time_s: ArrayLike, radius_nm, *, nuclei_per_nm2: float = 0
     out = []
     for t in np.atleast_1d(np.asarray(time_s, dtype=float)):
         ages = np.linspace(0.0, t, 400)
-        born = np.trapezoid(np.pi * np.asarray(radius_nm(ages), dtype=float) ** 2, ages) if t > 0 else 0.0
+        born = trapezoid(np.pi * np.asarray(radius_nm(ages), dtype=float) ** 2, ages) if t > 0 else 0.0
         out.append(nuclei_per_nm2 * np.pi * float(radius_nm(t)) ** 2 + rate_per_nm2_s * born)
     return np.array(out)
 
@@ -138,6 +139,6 @@ def fraction_in_box(
         if rate_per_nm2_s > 0.0 and time > 0.0:
             ages = np.linspace(0.0, time, 200)
             r = np.asarray(radius_nm(ages), dtype=float)
-            ext = ext + rate_per_nm2_s * np.trapezoid(np.array([area(x) for x in r]), ages, axis=0)
+            ext = ext + rate_per_nm2_s * trapezoid(np.array([area(x) for x in r]), ages, axis=0)
         out.append(1.0 - float(np.exp(-ext).mean()))
     return np.array(out)

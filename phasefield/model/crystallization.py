@@ -37,6 +37,7 @@ of each phase in ``crystallization_products``:
 from __future__ import annotations
 
 import numpy as np
+from scipy.integrate import trapezoid  # numpy's is 2.0+; Debian 12's petsc4py needs numpy 1.24
 
 from .nucleation import time_nodes
 from .parameters import BOLTZMANN, ModelParameters
@@ -109,7 +110,7 @@ def sample_crystal_nuclei(
     T = np.array([p.temperature_K(t) for t in s])
     rates = np.array([rate_per_m2_s(p, product, T) for product in products])  # (products, nodes)
     J = rates.sum(axis=0)
-    shares = np.trapezoid(rates, s, axis=1)
+    shares = trapezoid(rates, s, axis=1)
     cumulative = np.concatenate([[0.0], np.cumsum(0.5 * (J[1:] + J[:-1]) * np.diff(s))]) * area_m2
     if not cumulative[-1] > 0.0:
         return none

@@ -85,6 +85,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.integrate import trapezoid  # numpy's is 2.0+; Debian 12's petsc4py needs numpy 1.24
 
 from . import free_energy as fe
 from .grains import profile
@@ -263,7 +264,7 @@ def _profile_integral() -> float:
     x = np.linspace(-6.0, 6.0, 24001)
     eta = profile(x, 1.0)
     h = eta**2 / (eta**2 + (1.0 - eta) ** 2)
-    return float(np.trapezoid(4.0 * h * (1.0 - h), x))
+    return float(trapezoid(4.0 * h * (1.0 - h), x))
 
 
 def contact_weight(h: np.ndarray) -> np.ndarray:

@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
+import fipy as fp
 import numpy as np
 
 from ..model.parameters import ModelParameters
+from ..model.values import ParameterError
 from .coefficients import StepCoefficients
 from .fast_backend import FastEquations
-from .fipy_backend import FipyEquations
+from .fipy_backend import FipyEquations, solver_mesh
 from .geometry import FaceGeometry
+from .parallel import Ranks
 
 
 @runtime_checkable
@@ -49,7 +52,7 @@ BackendFactory = Callable[[ModelParameters, object, FaceGeometry, int, bool], Ba
 
 BACKENDS: dict[str, BackendFactory] = {
     "fast": lambda p, mesh, geometry, n_grains, anisotropic: FastEquations(geometry, p.solver_tolerance, p.sweep_solve_fraction),
-    "fipy": lambda p, mesh, geometry, n_grains, anisotropic: FipyEquations(mesh, n_grains, p.solver_tolerance, anisotropic=anisotropic),
+    "fipy": lambda p, mesh, geometry, n_grains, anisotropic: FipyEquations(solver_mesh(mesh), n_grains, p.solver_tolerance, anisotropic=anisotropic),
 }
 """Backend name (``ModelParameters.backend``, one of :data:`phasefield.model.parameters.BACKEND_NAMES`) -> factory."""
 
@@ -60,3 +63,23 @@ def make_backend(params: ModelParameters, mesh, geometry: FaceGeometry, *, n_gra
     ``anisotropic``: some grain is faceted (every grain then has its own face coefficient).
     """
     return BACKENDS[params.backend](params, mesh, geometry, n_grains, anisotropic)
+
+
+def require_parallel_backend(params: ModelParameters, ranks: Ranks) -> None:
+    """Refuse, before any work, a backend that cannot solve across ``ranks``.
+
+    Only ``fipy`` distributes its solves (FiPy's PETSc solvers on a partitioned mesh); the
+    ``fast`` backend's solves are numpy/scipy on one process, and every rank would solve
+    the whole grid.
+    """
+    if not ranks.parallel:
+        return
+    if params.backend != "fipy":
+        raise ParameterError(
+            f"backend = {params.backend!r} is not allowed on {ranks.size} MPI ranks; allowed: 'fipy' (--set backend=fipy), "
+            "whose PETSc solves run in parallel, or one process without mpirun"
+        )
+    if fp.solvers.solver_suite != "petsc":
+        raise ParameterError(
+            f"FIPY_SOLVERS = {fp.solvers.solver_suite!r} is not allowed on {ranks.size} MPI ranks; allowed: 'petsc' (scripts/setup-mpi.sh installs it)"
+        )

@@ -22,6 +22,13 @@ takes the new densities from the fluxes :math:`M\nabla\mu_k`
 
 The terms are built once; each step only the coefficient variables are
 refreshed (``setValue``) from :func:`phasefield.numerics.coefficients.step_coefficients`.
+
+Under ``mpirun`` (FiPy's PETSc solvers) the terms live on a mesh partitioned among the
+ranks (:func:`solver_mesh`), while the stepper keeps every field whole on every rank: each
+rank sets its variables from the global arrays at its own cells and faces (ghosts
+included) and gathers the solution whole (``globalValue``), so that all ranks again hold
+the same arrays (see :mod:`phasefield.numerics.parallel`). In serial the ids are the
+identity and nothing changes.
 """
 
 from __future__ import annotations
@@ -30,6 +37,15 @@ import fipy as fp
 import numpy as np
 
 from .coefficients import StepCoefficients
+from .geometry import grid_mesh, local_ids
+
+
+def solver_mesh(mesh):
+    """The mesh the FiPy terms are built on: ``mesh`` itself in serial, a copy of the grid
+    partitioned among the MPI ranks (FiPy's ``parallelComm``) under mpirun."""
+    if fp.parallelComm.Nproc == 1:
+        return mesh
+    return grid_mesh(mesh.shape, fp.parallelComm)
 
 
 class FipyEquations:
@@ -38,7 +54,8 @@ class FipyEquations:
     Parameters
     ----------
     mesh
-        A FiPy Grid2D or Grid3D in solver units (dx = 1).
+        A FiPy Grid2D or Grid3D in solver units (dx = 1), partitioned or not; the arrays
+        given to :meth:`step` are of the whole grid.
     n_grains
         Number of order-parameter slots.
     tolerance
@@ -54,6 +71,7 @@ class FipyEquations:
         if solver not in ("cg", "default"):
             raise ValueError(f"solver = {solver!r} is not allowed; allowed: 'cg' or 'default'")
         self.mesh = mesh
+        self.cells, self.faces = local_ids(mesh)
         self.tolerance = tolerance
         self.solver = solver
         self.eta = [fp.CellVariable(mesh=mesh, name=f"eta{i}", value=0.0, hasOld=True) for i in range(n_grains)]
@@ -93,34 +111,35 @@ class FipyEquations:
         while solving (FiPy's initial guess); ``old`` is the start of the step.
         """
         eta_guess, mu_guess = guess
+        cells, faces = self.cells, self.faces
         new_eta = eta.copy()
         iterations = 0
-        self.tau.setValue(k.tau)
+        self.tau.setValue(k.tau[cells])
         if k.kappa_face.ndim == 1:
-            self.kappa[0].setValue(k.kappa_face)
+            self.kappa[0].setValue(k.kappa_face[faces])
         for m, i in enumerate(evolving):
-            self.eta[i].setValue(eta[i])
+            self.eta[i].setValue(eta[i, cells])
             self.eta[i].updateOld()
-            self.eta[i].setValue(eta_guess[i])
-            self.s_plus[i].setValue(k.s_plus[m])
-            self.explicit[i].setValue(k.explicit[m])
+            self.eta[i].setValue(eta_guess[i, cells])
+            self.s_plus[i].setValue(k.s_plus[m, cells])
+            self.explicit[i].setValue(k.explicit[m, cells])
             if k.kappa_face.ndim == 2:
-                self.kappa[i].setValue(k.kappa_face[m])
+                self.kappa[i].setValue(k.kappa_face[m, faces])
             solver = self._new_solver()
             self.eta_equations[i].solve(var=self.eta[i], dt=dt, solver=solver)
             iterations += _iterations(solver)
-            new_eta[i] = self.eta[i].value
-        self.mobility.setValue(k.mobility_face)
-        self.susceptibility.setValue(k.susceptibility)
+            new_eta[i] = self.eta[i].globalValue
+        self.mobility.setValue(k.mobility_face[faces])
+        self.susceptibility.setValue(k.susceptibility[cells])
         mu = np.empty_like(n)
         for s in range(n.shape[0]):
-            self.mu.setValue((n[s] - k.n_hat[s]) / k.susceptibility)
+            self.mu.setValue(((n[s] - k.n_hat[s]) / k.susceptibility)[cells])
             self.mu.updateOld()
-            self.mu.setValue(mu_guess[s])
+            self.mu.setValue(mu_guess[s, cells])
             solver = self._new_solver()
             self.mu_equation.solve(var=self.mu, dt=dt, solver=solver)
             iterations += _iterations(solver)
-            mu[s] = self.mu.value
+            mu[s] = self.mu.globalValue
         return new_eta, mu, iterations
 
     def _new_solver(self):

@@ -10,8 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import fipy as fp
 import numpy as np
 import scipy.sparse as sp
+
+
+def grid_mesh(shape: tuple[int, ...], communicator):
+    """A FiPy Grid2D or Grid3D of ``shape`` cells of size 1 (solver units) on ``communicator``:
+    ``fp.serialComm`` for the whole grid on every process, ``fp.parallelComm`` for a grid
+    partitioned among the MPI ranks."""
+    if len(shape) == 2:
+        return fp.Grid2D(nx=shape[0], ny=shape[1], dx=1.0, dy=1.0, communicator=communicator)
+    return fp.Grid3D(nx=shape[0], ny=shape[1], nz=shape[2], dx=1.0, dy=1.0, dz=1.0, communicator=communicator)
+
+
+def local_ids(mesh) -> tuple[np.ndarray, np.ndarray]:
+    """(cells, faces) of this MPI rank's part of ``mesh`` (ghosts included), as ids in the whole
+    grid: all of them, in order, on an unpartitioned mesh."""
+    return np.asarray(mesh._globalOverlappingCellIDs), np.asarray(mesh._globalOverlappingFaceIDs)
 
 
 @dataclass(frozen=True)

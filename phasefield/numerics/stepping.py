@@ -59,7 +59,7 @@ from ..model.parameters import ModelParameters
 from ..model.phases import PHASES, REGISTRY
 from .backend import make_backend
 from .coefficients import free_energy, local_coefficients, step_coefficients
-from .geometry import FaceGeometry
+from .geometry import FaceGeometry, grid_mesh
 from .guards import FieldFault, SimulationError, non_finite, out_of_bounds
 from .units import SolverUnits
 
@@ -211,10 +211,8 @@ class Simulation:
         self.grain_phase = grain_phase_indices(self.grains)
         self.fixed = is_substrate(self.grains)
         shape = params.shape
-        if len(shape) == 2:
-            self.mesh = fp.Grid2D(nx=shape[0], ny=shape[1], dx=1.0, dy=1.0)
-        else:
-            self.mesh = fp.Grid3D(nx=shape[0], ny=shape[1], nz=shape[2], dx=1.0, dy=1.0, dz=1.0)
+        # the whole grid on every MPI rank (the fields are replicated; only solves are distributed)
+        self.mesh = grid_mesh(shape, fp.serialComm)
         self.geometry = FaceGeometry.from_mesh(self.mesh)
         coords = np.asarray(self.mesh.cellCenters.value) * params.dx_nm
         self.grid = Grid(coords_nm=coords, shape=shape, dx_nm=params.dx_nm)
