@@ -80,26 +80,33 @@ def test_no_nvp_at_or_below_tc(temperature_C):
     assert ds.attrs["n_nuclei"] == 0
 
 
-@pytest.mark.parametrize("temperature_C, grows", [(690.0, False), (715.0, True)])
-def test_an_nvp_nucleus_at_the_contact_shrinks_below_tc_and_grows_above(temperature_C, grows):
-    """Thermodynamics, not just the nucleation rate: a seed (painted: an observed
-    state) the size nucleation plants at 715 degC is unstable at 690 degC."""
-    # isotropic interface energies: the seed is sized by the isotropic critical lens
+def _planted_seed(temperature_C: float, **changes):
+    """The small epitaxy held at ``temperature_C`` with the seed nucleation plants at 715 degC
+    painted on the contact (an observed state), no nucleation; returns (sim, state, NVP slot).
+    Isotropic interface energies: the seed is sized by the isotropic critical lens."""
+    from phasefield.model.nucleation import contact_weight, seed_nucleus
+
     p = small_epitaxy(
         hold_temperature_C=temperature_C,
         start_temperature_C=temperature_C,
         nucleation_prefactor_per_m_s=0.0,
         phase_facet_angles_deg={},
         phase_facet_energies={},
+        **changes,
     )
     sim = Simulation(p, microstructure(p))
     state = sim.initial_state()
-    from phasefield.model.nucleation import contact_weight, seed_nucleus
-
     h = fe.phase_fractions(state.eta, sim.grain_phase, len(PHASES))
-    contact = int(np.argmax(contact_weight(h)))
     slot = int(np.flatnonzero(sim.grain_phase == PHASES.index("NVP"))[0])
-    sim.plant_nucleus(state, slot, contact, seed_nucleus(p, 715.0 + 273.15))
+    sim.plant_nucleus(state, slot, int(np.argmax(contact_weight(h))), seed_nucleus(p, 715.0 + 273.15))
+    return sim, state, slot
+
+
+@pytest.mark.parametrize("temperature_C, grows", [(690.0, False), (715.0, True)])
+def test_an_nvp_nucleus_at_the_contact_shrinks_below_tc_and_grows_above(temperature_C, grows):
+    """Thermodynamics, not just the nucleation rate: a seed (painted: an observed
+    state) the size nucleation plants at 715 degC is unstable at 690 degC."""
+    sim, state, slot = _planted_seed(temperature_C)
     start = float((state.eta[slot] ** 2).sum())
     state = sim.advance(state, 1.5 / sim.units.time_s)
     end = float((state.eta[slot] ** 2).sum())
@@ -115,15 +122,5 @@ def test_an_nvp_nucleus_at_the_contact_shrinks_below_tc_and_grows_above(temperat
 )
 def test_inexact_sweep_solves_keep_the_715_degC_seed_run_within_bounds():
     """The run of the test above at 715 degC with the inexact sweep solves (ModelParameters.sweep_solve_fraction)."""
-    p = small_epitaxy(
-        hold_temperature_C=715.0, start_temperature_C=715.0, nucleation_prefactor_per_m_s=0.0,
-        phase_facet_angles_deg={}, phase_facet_energies={}, sweep_solve_fraction=1e-3,
-    )
-    sim = Simulation(p, microstructure(p))
-    state = sim.initial_state()
-    from phasefield.model.nucleation import contact_weight, seed_nucleus
-
-    h = fe.phase_fractions(state.eta, sim.grain_phase, len(PHASES))
-    slot = int(np.flatnonzero(sim.grain_phase == PHASES.index("NVP"))[0])
-    sim.plant_nucleus(state, slot, int(np.argmax(contact_weight(h))), seed_nucleus(p, 715.0 + 273.15))
+    sim, state, _ = _planted_seed(715.0, sweep_solve_fraction=1e-3)
     sim.advance(state, 1.5 / sim.units.time_s)
