@@ -18,29 +18,12 @@ always run.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parents[1]
+from bench_versions import interval_run
 
-CHILD = """
-import json, sys, time
-sys.path[:0] = [{root!r}, {root!r} + "/benchmarks"]
-from bench_epitaxy import prepared
-sim, state = prepared({grid}, {setup!r}, **json.loads({changes!r}))
-def nvp(state):
-    e2 = state.eta ** 2
-    m = (e2 / e2.sum(axis=0).clip(1e-12)).sum(axis=1)
-    return float(m[sim.grain_phase == 4].sum()) * sim.params.dx_nm ** 2
-start, steps = nvp(state), state.n_steps
-t0 = time.perf_counter()
-state = sim.advance(state, state.time + {interval} / sim.units.time_s)
-print(time.perf_counter() - t0, state.n_steps - steps, nvp(state) - start)
-"""
+HERE = Path(__file__).resolve().parents[1]
 
 
 def parse_variant(text: str) -> dict:
@@ -56,12 +39,9 @@ def parse_variant(text: str) -> dict:
 
 
 def run_variant(grid: int, setup: str, changes: dict, interval: float) -> tuple[float, int, float]:
-    """(wall s, steps, NVP area grown nm^2) of one variant in a fresh subprocess."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    code = CHILD.format(root=str(HERE), grid=grid, setup=setup, changes=json.dumps(changes), interval=interval)
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=HERE)
-    wall, steps, grown = out.stdout.strip().splitlines()[-1].split()
-    return float(wall), int(steps), float(grown)
+    """(wall s, steps, NVP area grown nm^2) of one variant in a fresh subprocess (:func:`bench_versions.interval_run`)."""
+    wall, before, after, start, end = interval_run(HERE, grid, setup, interval, changes)
+    return wall, after - before, end - start
 
 
 def main() -> None:

@@ -18,6 +18,7 @@ reached (so that a faster tree is seen to reach the same answer).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -35,26 +36,31 @@ print(time_steps(sim, state, {steps}))
 """
 
 INTERVAL_CHILD = """
-import sys, time
+import json, sys, time
 sys.path[:0] = [{root!r}, {root!r} + "/benchmarks"]
 from bench_epitaxy import prepared
-sim, state = prepared({grid}, {setup!r})
+sim, state = prepared({grid}, {setup!r}, **json.loads({changes!r}))
+def nvp(state):  # grain measures as the package defines them (version-independent here)
+    e2 = state.eta ** 2
+    measures = (e2 / e2.sum(axis=0).clip(1e-12)).sum(axis=1)
+    return float(measures[sim.grain_phase == 4].sum()) * sim.params.dx_nm ** 2
+start, steps = nvp(state), state.n_steps
 t0 = time.perf_counter()
 state = sim.advance(state, state.time + {interval} / sim.units.time_s)
 wall = time.perf_counter() - t0
-e2 = state.eta ** 2  # grain measures as the package defines them (version-independent here)
-measures = (e2 / e2.sum(axis=0).clip(1e-12)).sum(axis=1)
-print(wall, state.n_steps, float(measures[sim.grain_phase == 4].sum()) * sim.params.dx_nm ** 2)
+print(wall, steps, state.n_steps, start, nvp(state))
 """
 
 
-def interval_run(root: Path, grid: int, setup: str, interval: float) -> tuple[float, int, float]:
-    """(wall s, steps, NVP area nm^2) of ``interval`` simulated seconds with the tree's default stepping."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(root))
-    code = INTERVAL_CHILD.format(root=str(root), grid=grid, setup=setup, interval=interval)
+def interval_run(root: Path, grid: int, setup: str, interval: float, changes: dict | None = None) -> tuple[float, int, int, float, float]:
+    """``interval`` simulated seconds with the tree's default stepping (and the scenario parameters
+    ``changes``, for trees whose ``bench_epitaxy.prepared`` takes them): (wall s, steps before,
+    steps after, NVP area before, NVP area after [nm^2])."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(root))
+    code = INTERVAL_CHILD.format(root=str(root), grid=grid, setup=setup, interval=interval, changes=json.dumps(changes or {}))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=root)
-    wall, steps, area = out.stdout.strip().splitlines()[-1].split()
-    return float(wall), int(steps), float(area)
+    wall, before, after, start, end = out.stdout.strip().splitlines()[-1].split()
+    return float(wall), int(before), int(after), float(start), float(end)
 
 
 def step_seconds(root: Path, grid: int, setup: str, steps: int) -> float:
@@ -100,7 +106,7 @@ def compare_intervals(args) -> None:
             for _ in range(args.rounds):
                 a = interval_run(HERE, grid, setup, args.interval)
                 b = interval_run(args.reference, grid, setup, args.interval)
-                print(f"{grid:>5} {setup:>13} {a[0]:8.1f} {a[1]:6d} {a[2]:8.2f} {b[0]:8.1f} {b[1]:6d} {b[2]:8.2f} {a[0] / b[0]:9.2f}", flush=True)
+                print(f"{grid:>5} {setup:>13} {a[0]:8.1f} {a[2]:6d} {a[4]:8.2f} {b[0]:8.1f} {b[2]:6d} {b[4]:8.2f} {a[0] / b[0]:9.2f}", flush=True)
 
 
 if __name__ == "__main__":
