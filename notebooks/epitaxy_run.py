@@ -40,9 +40,9 @@ from scenarios.epitaxy import EpitaxyParameters, run
 
 params = EpitaxyParameters(**CHANGES)
 
-if not (Path(OUT).exists() and phasefield.open_run(OUT).nvp.parameters == params):
+if not (Path(OUT).exists() and phasefield.open_run(OUT, chunks=None).nvp.parameters == params):
     run(params, OUT, overwrite=True)
-ds = phasefield.open_run(OUT)  # in memory; open_run(OUT, chunks={"time": 1}) opens lazily
+ds = phasefield.open_run(OUT)  # lazy (one frame per dask chunk); chunks=None reads it into memory
 assert ds.nvp.parameters == params
 print(f"{ds.sizes['time']} frames, {float(ds.time[-1]):g} s, {ds.attrs['n_nuclei']} NVP nuclei")
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
-import gc
 import json
 import os
 import re
@@ -389,7 +388,7 @@ def _load(path: Path) -> xr.Dataset:
 FRAME_CHUNKS = {"time": 1}
 
 
-def open_run(path: str | os.PathLike, chunks: dict[str, int] | None = None, variables: Sequence[str] | None = None) -> xr.Dataset:
+def open_run(path: str | os.PathLike, chunks: dict[str, int] | None = FRAME_CHUNKS, variables: Sequence[str] | None = None) -> xr.Dataset:
     """Open a whole run (the run file and its tail, also while it is being written).
 
     Time stays in seconds; the global attributes are those of the last frame.
@@ -399,14 +398,15 @@ def open_run(path: str | os.PathLike, chunks: dict[str, int] | None = None, vari
     path
         The run file.
     chunks
-        None (default): read into memory and close the files, a snapshot that stays valid
-        when a running run merges and removes its tail. Dask chunks (e.g.
-        :data:`FRAME_CHUNKS`, one frame each): open lazily, so that a run larger than memory
-        opens and a frame costs one frame's read; the files stay open until ``ds.close()``.
-        Close a lazy Dataset before this process opens the file again or writes netCDF (a
-        run, a resume): netCDF-C is not reentrant; the test process crashed (segfault) when a
-        lazy Dataset was closed by the garbage collector inside another netCDF call, and
-        when a file was opened while two handles on it were open.
+        Dask chunks; the default :data:`FRAME_CHUNKS` (one frame each) opens lazily, so
+        that a run larger than memory opens and a frame costs one frame's read. The files
+        stay open until ``ds.close()`` (or the Dataset is collected); a lazy Dataset of a
+        run still being written reads its frames from ``path.d/`` when asked, so if the run
+        finishes meanwhile (it merges and removes them) open it again. None: read into
+        memory and close the files, a snapshot that stays valid whatever the run does next.
+        Files are read through h5py (engine ``h5netcdf``), not netCDF-C, which is not
+        reentrant: a lazy Dataset closed by the garbage collector inside another netCDF-C
+        call made the next read fail ("NetCDF: HDF error"; segfaults in the test suite).
     variables
         Read only these data variables (with the coordinates and global attributes), e.g.
         ``["phase_map", "T"]`` for a movie of a large run; None: all.
@@ -444,21 +444,9 @@ def open_run(path: str | os.PathLike, chunks: dict[str, int] | None = None, vari
 
 
 def _open_frames(files: list[str], chunks: dict[str, int]) -> xr.Dataset:
-    # netCDF-C is not reentrant: a garbage-collected lazy Dataset closes its file from __del__,
-    # and a close that the collector runs inside this open crashed the process (segfault, seen
-    # in the test suite; xarray issue #10783 is the threaded form). Collect first, then open
-    # with the collector off.
-    gc.collect()
-    gc.disable()
-    try:
-        return _open_mfdataset(files, chunks)
-    finally:
-        gc.enable()
-
-
-def _open_mfdataset(files: list[str], chunks: dict[str, int]) -> xr.Dataset:
     return xr.open_mfdataset(
         files,
+        engine="h5netcdf",
         combine="nested",
         concat_dim="time",
         data_vars="minimal",

@@ -235,7 +235,9 @@ class ModelParameters:
         latest iterate and solves the order parameters and c, Anderson-mixed);
         the sweeps stop when converged, and a step that needs more is retried
         smaller (:meth:`phasefield.numerics.stepping.Simulation.try_step`). 1: one
-        linearized solve per step, no convergence check.
+        linearized solve per step, no convergence check. Faceted epitaxy after
+        nucleation (grid 64) needed 8 sweeps per solve (median), 14 at the 90th
+        percentile, more than 20 in 4 % of solves.
     backend
         "fast" (FiPy-built discretization, numpy-refreshed, scipy CG) or
         "fipy" (plain FiPy terms and solver).
@@ -314,7 +316,7 @@ class ModelParameters:
     dt_max_s: float = 0.05
     time_tolerance: float = 0.1
     max_field_change: float = 0.1
-    sweeps: int = 12
+    sweeps: int = 50
     backend: str = "fast"
     solver_tolerance: float = 1e-11
     sweep_solve_fraction: float = 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import numpy as np
@@ -10,7 +11,7 @@ import xarray as xr
 
 import phasefield
 from phasefield import NotARunError, ParameterError, open_run
-from phasefield.io.output import FRAME_CHUNKS, append_frame
+from phasefield.io.output import append_frame
 from scenarios.epitaxy import EpitaxyParameters
 from scenarios.epitaxy import run as run_epitaxy
 from tests.conftest import small_epitaxy
@@ -61,18 +62,41 @@ def test_a_time_selects_the_nearest_frame_and_one_outside_the_run_is_refused():
 
 
 def test_open_run_lazily_or_whole_equals_the_file(reacted):
-    # one handle on the file at a time: netCDF-C crashed (segfault) opening a file a third
-    # time while two handles on it were open
     path, _ = reacted
-    with xr.open_dataset(path, decode_timedelta=False) as plain:
+    with xr.open_dataset(path, engine="netcdf4", decode_timedelta=False) as plain:
         expected = plain.load()
-    with open_run(path, chunks=FRAME_CHUNKS) as lazy:
-        assert lazy["eta"].chunks is not None and set(lazy["eta"].chunks[0]) == {1}  # one frame per chunk
+    with open_run(path) as lazy:  # lazy by default: one frame per dask chunk
+        assert lazy["eta"].chunks is not None and set(lazy["eta"].chunks[0]) == {1}
         xr.testing.assert_identical(lazy.load(), expected)
-    whole = open_run(path)
+    whole = open_run(path, chunks=None)
     assert whole["eta"].chunks is None
     xr.testing.assert_identical(whole, expected)
-    xr.testing.assert_identical(open_run(path, variables=["T", "eta"]), expected[["T", "eta"]])
+    with open_run(path, variables=["T", "eta"]) as some:
+        xr.testing.assert_identical(some.load(), expected[["T", "eta"]])
+
+
+def test_lazy_runs_left_to_the_garbage_collector_do_not_break_later_reads(reacted, tmp_path):
+    """netCDF-C is not reentrant: with its engine this loop failed ("NetCDF: HDF error", segfaults
+    in the test suite) when a lazy Dataset that only the collector could free was closed inside
+    the next open. Forced collections at every allocation (threshold 1) make that happen at once."""
+    path, _ = reacted
+    other = tmp_path / "copy.nc"
+    other.write_bytes(path.read_bytes())
+    expected = open_run(path, chunks=None)["T"].values
+    threshold = gc.get_threshold()
+    gc.set_threshold(1, 1, 1)
+    try:
+        for k in range(40):
+            ds = open_run(path if k % 2 else other)
+            cycle = [ds]
+            cycle.append(cycle)  # freed only by the collector, at some later allocation
+            np.testing.assert_array_equal(ds["T"].values, expected)
+            with open_run(other if k % 2 else path) as again:
+                np.testing.assert_array_equal(again["T"].values, expected)
+            del ds, cycle
+    finally:
+        gc.set_threshold(*threshold)
+        gc.collect()
 
 
 def test_open_run_reads_a_tail_lazily_with_the_last_frames_attributes(reacted, tmp_path):
@@ -83,7 +107,7 @@ def test_open_run_reads_a_tail_lazily_with_the_last_frames_attributes(reacted, t
     growing = tmp_path / "growing.nc"
     for k in range(4):
         append_frame(growing, ds.isel(time=[k]), {"frame_index": k})
-    with open_run(growing, chunks=FRAME_CHUNKS) as got:
+    with open_run(growing) as got:
         assert got.sizes["time"] == 4 and got.attrs["frame_index"] == 3
         xr.testing.assert_equal(got["eta"].load(), ds["eta"].isel(time=slice(0, 4)))
 
