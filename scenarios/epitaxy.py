@@ -15,6 +15,13 @@ defaults with two touching spheres centred in the box, and each crystal's Wulff
 polyhedron of its low-index planes (:func:`scenarios.facets.epitaxial_facets_3d`) in
 the sample frame, whose x, y plane is the 2D run's view down NH4VO3 [0 1 2].
 
+Epitaxial misfit (``--set misfit_max_multiple=3``: the paper's 3:2 coincidence, off by default): the
+interface of an NVP grain in the orientation relationship carries the misfit energy of the
+coincidence's misfit (:mod:`phasefield.model.misfit`, ``misfit_energy`` per grain);
+``--set nucleus_orientation_offset_deg=30`` turns the nuclei out of the relationship
+(``benchmarks/bench_misfit.py`` compares the two). ``--set nh4vo3_cif=PATH`` sets the V-site
+overlap that scales the NH4VO3/NVP mobility.
+
 What to look at: ``phase_area.sel(phase=["NH4VO3", "NaH2PO4", "NVP"])`` (NVP
 grows while NaH2PO4 is consumed), ``centroid_x`` of the NH4VO3 grain (the
 particle does not travel; its centroid shifts only as its contact side is
@@ -35,7 +42,19 @@ from phasefield import Disc, Grain, Microstructure, ModelParameters
 from phasefield.model.values import ParameterError, canonical_value, frozen_map, show
 
 from .facets import epitaxial_facets, epitaxial_facets_3d
+from .interface_inputs import coincidence, v_site_overlap
 from .registry import Scenario
+
+MAX_MISFIT_MULTIPLE = 10
+"""Largest ``misfit_max_multiple`` (a choice): the paper's coincidence is 3:2; periods of 10 spacings
+(3-4 nm) are beyond any the HRTEM of Fig. 4 shows."""
+
+EPITAXY_DERIVED = {
+    "misfit_strain": "misfit_max_multiple (the coincidence's misfit, from atomistic)",
+    "misfit_coincidence": "misfit_max_multiple",
+    "v_site_overlap": "nh4vo3_cif (its V-site overlap with NVP, from atomistic; 1 without a CIF)",
+}
+"""The fields :class:`EpitaxyParameters` derives -> what to set instead."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,18 @@ class EpitaxyParameters(ModelParameters):
         3D: a phase whose angles are the default gets ``phase_facet_normals`` and
         ``phase_facet_energies`` (unless changed) from
         :func:`scenarios.facets.epitaxial_facets_3d` instead; other 2D angles are refused.
+    misfit_max_multiple
+        Largest m, n of the (1 2 -1) NH4VO3 // (2 -1 0) NVP coincidence whose misfit the
+        interface of an NVP grain in the orientation relationship carries as misfit energy
+        (:func:`scenarios.interface_inputs.coincidence`): 3 the paper's 3:2 (+8.16 %), 4 or 5 the
+        4:3 (-3.32 %); 0 (the default): no misfit energy.
+    misfit_strain, misfit_coincidence
+        Derived: the misfit delta of that coincidence (0 without) and its "m:n" ("" without).
+    nh4vo3_cif
+        An NH4VO3 CIF (none is bundled); when given, ``v_site_overlap`` (derived) is its V-site
+        overlap with NVP under the paper's relationship
+        (:func:`scenarios.interface_inputs.v_site_overlap`), which scales the NH4VO3/NVP
+        mobility; without one it is 1.
     """
 
     dimensions: ClassVar[tuple[int, ...]] = (2, 3)
@@ -72,9 +103,17 @@ class EpitaxyParameters(ModelParameters):
     contact_overlap_nm: float = 2.0
     nh4vo3_orientation_deg: float = 0.0
     nvp_slots: int = 2
+    misfit_max_multiple: int = 0
+    nh4vo3_cif: str = ""
+    misfit_strain: float = field(default=0.0, init=False)
+    misfit_coincidence: str = field(default="", init=False)
+    v_site_overlap: float = field(default=1.0, init=False)
+    derived_from: ClassVar[Mapping[str, str]] = frozen_map(EPITAXY_DERIVED)
 
     def _derive(self) -> None:
-        """3D: the default 2D facets of a phase become its 3D facets; other 2D angles are refused."""
+        """The interface's numbers from the atomistic module; 3D: the default 2D facets of a phase become
+        its 3D facets (other 2D angles are refused)."""
+        self._derive_interface()
         if len(self.domain_nm) != 3:
             return
         angles, normals, energies = dict(self.phase_facet_angles_deg), dict(self.phase_facet_normals), dict(self.phase_facet_energies)
@@ -96,6 +135,16 @@ class EpitaxyParameters(ModelParameters):
         object.__setattr__(self, "phase_facet_angles_deg", frozen_map(angles))
         object.__setattr__(self, "phase_facet_normals", frozen_map(normals))
         object.__setattr__(self, "phase_facet_energies", frozen_map(energies))
+
+    def _derive_interface(self) -> None:
+        """misfit_strain and misfit_coincidence from misfit_max_multiple, v_site_overlap from nh4vo3_cif."""
+        k = self.misfit_max_multiple
+        if not 0 <= k <= MAX_MISFIT_MULTIPLE:
+            raise ParameterError(f"misfit_max_multiple = {k!r} is not allowed; allowed: an integer in [0, {MAX_MISFIT_MULTIPLE}] (0: no misfit energy)")
+        found = coincidence(k) if k else None
+        object.__setattr__(self, "misfit_strain", found.delta if found else 0.0)
+        object.__setattr__(self, "misfit_coincidence", f"{found.m}:{found.n}" if found else "")
+        object.__setattr__(self, "v_site_overlap", v_site_overlap(self.nh4vo3_cif) if self.nh4vo3_cif else 1.0)
 
     def __post_init__(self) -> None:
         super().__post_init__()

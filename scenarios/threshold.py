@@ -27,7 +27,7 @@ from phasefield.io.output import add_to_run
 from phasefield.model.values import ParameterError, frozen_map
 
 from .epitaxy import SCENARIO as EPITAXY
-from .epitaxy import EpitaxyParameters
+from .epitaxy import EPITAXY_DERIVED, EpitaxyParameters
 from .registry import Scenario
 from .sweep import sweep
 
@@ -51,7 +51,7 @@ class ThresholdParameters(EpitaxyParameters):
     temperatures_C: tuple[float, ...] = (680.0, 695.0, 700.0, 705.0, 710.0, 720.0)
     workers: int = 2
     hold_temperature_C: float = field(default=710.0, init=False)
-    derived_from: ClassVar[Mapping[str, str]] = frozen_map({"hold_temperature_C": "temperatures_C (one run per hold temperature)"})
+    derived_from: ClassVar[Mapping[str, str]] = frozen_map({**EPITAXY_DERIVED, "hold_temperature_C": "temperatures_C (one run per hold temperature)"})
 
     def __post_init__(self) -> None:
         super().__post_init__()  # types first: the checks below trust them
@@ -62,7 +62,7 @@ class ThresholdParameters(EpitaxyParameters):
 
     def epitaxy(self) -> EpitaxyParameters:
         """The epitaxy parameters the members share (each sets its own ``hold_temperature_C``)."""
-        return EpitaxyParameters(**{f.name: getattr(self, f.name) for f in dataclasses.fields(EpitaxyParameters)})
+        return EpitaxyParameters(**{f.name: getattr(self, f.name) for f in dataclasses.fields(EpitaxyParameters) if f.init})
 
 
 def summarize(ds: xr.Dataset) -> xr.Dataset:

@@ -56,13 +56,15 @@ def frame_dataset(
     active: np.ndarray,
     grid: Grid,
     free_energy_J: float,
+    misfit_energy_J: np.ndarray | None = None,
 ) -> xr.Dataset:
     """Build the Dataset of one frame (time dimension of length 1).
 
     ``n`` and ``mu`` are the species' densities and chemical potentials
     (species, cells; mu in solver units of ``energy_J_m3``), ``susceptibility``
     chi per phase (solver units). ``free_energy_J`` is the total free energy
-    already in J (per metre of thickness in 2D).
+    already in J (per metre of thickness in 2D); ``misfit_energy_J`` its misfit part per grain
+    (same units; default 0).
     """
     n_phases = len(PHASES)
     cell_measure = grid.dx_nm**grid.dim
@@ -88,6 +90,7 @@ def frame_dataset(
     fdims = grid.field_dims
     unit_amount = "nm2" if grid.dim == 2 else "nm3"
     measure = "area" if grid.dim == 2 else "volume"
+    energy_units, per_thickness = ("J m-1", " per unit thickness") if grid.dim == 2 else ("J", "")
     data = {
         "T": (("time",), [temperature_K], {"units": "K", "long_name": "temperature"}),
         "n": (("time", "species", *fdims), grid.to_field(n)[None], {"units": "1", "long_name": "density of precursor units (per volume of a condensed phase full of units)"}),
@@ -113,7 +116,12 @@ def frame_dataset(
         "amount": (("time", "species"), (n.sum(axis=1) * cell_measure)[None], {"units": unit_amount, "long_name": f"integral of n ({measure} of a full condensed phase; conserved)"}),
         "amount_in_surroundings": (("time", "species"), in_surroundings[None], {"units": unit_amount, "long_name": "the surroundings' share of the integral of n (h_s chi_s mu)"}),
         "condensed_area": (("time",), [float(condensed.sum() * cell_measure)], {"units": unit_amount, "long_name": f"{measure} of condensed matter"}),
-        "free_energy": (("time",), [free_energy_J], {"units": "J m-1" if grid.dim == 2 else "J", "long_name": "total free energy" + (" per unit thickness" if grid.dim == 2 else "")}),
+        "free_energy": (("time",), [free_energy_J], {"units": energy_units, "long_name": "total free energy" + per_thickness}),
+        "misfit_energy": (
+            ("time", "grain"),
+            (np.zeros(eta.shape[0]) if misfit_energy_J is None else np.asarray(misfit_energy_J, dtype=float))[None],
+            {"units": energy_units, "long_name": "epitaxial misfit energy of the grain's interfaces with NH4VO3 grains in the orientation relationship" + per_thickness},
+        ),
     }
     for k, axis in enumerate(_AXES[: grid.dim]):
         vals = np.where(empty, np.nan, centroids[k])

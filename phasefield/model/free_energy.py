@@ -19,7 +19,10 @@ on that path). Pair energies :math:`\sigma_{ij}` at a common width :math:`l`
 enter through :math:`\kappa_{ij} = \tfrac34\sigma_{ij} l` and
 :math:`m_{ij} = 6\sigma_{ij}/l`, interpolated as
 :math:`P(\eta) = \sum_{i<j} P_{ij}\eta_i^4\eta_j^4 / \sum_{i<j}\eta_i^4\eta_j^4`
-(exponent 4, not Moelans' 2: see :data:`_PAIR_POWER`);
+(exponent 4, not Moelans' 2: see :data:`_PAIR_POWER`). The pair matrices are grain x
+grain: an NVP grain in the epitaxial orientation relationship with an NH4VO3 grain has
+:math:`\sigma_{ij} + \Delta\sigma` with that grain (the misfit energy,
+:mod:`phasefield.model.misfit`; :class:`PairWeights` carries the pairs);
 their derivatives with respect to :math:`\eta` vanish in two-phase
 interfaces but not at triple junctions and contact lines, where they decide
 the dihedral angles (Young's law), so the equations keep them:
@@ -74,6 +77,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .misfit import relationship_pairs
+
 GAMMA = 1.5
 GAMMA_3 = 30.0
 """Three-grain term gamma_3 sum_{i<j<k} eta_i^2 eta_j^2 eta_k^2 of the well (Nestler, Garcke &
@@ -113,6 +118,13 @@ class LocalCoefficients:
         chi of a condensed phase: the mobility of a path is M = D chi.
     surroundings, substrate
         Phase indices of the surroundings and of the substrate.
+    misfit_kappa, misfit_m
+        What the misfit energy Delta sigma adds to kappa and m of a grain pair in the
+        orientation relationship (:mod:`phasefield.model.misfit`); 0 without misfit.
+    epitaxy
+        Phase indices (parent, product) of the epitaxial pair (NH4VO3, NVP).
+    misfit_tolerance_deg
+        Largest departure from the relationship's orientation difference of a pair in it.
     """
 
     kappa: np.ndarray
@@ -127,10 +139,23 @@ class LocalCoefficients:
     transport_susceptibility: float
     surroundings: int
     substrate: int
+    misfit_kappa: float = 0.0
+    misfit_m: float = 0.0
+    epitaxy: tuple[int, int] = (-1, -1)
+    misfit_tolerance_deg: float = 0.0
 
     @property
     def n_phases(self) -> int:
         return self.chemical_energy.size
+
+    def misfit_pairs(self, grain_phase: np.ndarray, orientation_deg: np.ndarray | None) -> np.ndarray | None:
+        """(grains, grains) 0/1 matrix of the grain pairs that carry the misfit energy, or None if none does
+        (no misfit energy, no orientations given, or no pair in the relationship)."""
+        if self.misfit_m == 0.0 or orientation_deg is None:
+            return None
+        parent, product = self.epitaxy
+        pairs = relationship_pairs(grain_phase, orientation_deg, parent, product, self.misfit_tolerance_deg)
+        return pairs if pairs.any() else None
 
 
 def phase_sums(eta: np.ndarray, grain_phase: np.ndarray, n_phases: int, power: int = 2) -> np.ndarray:
@@ -184,28 +209,40 @@ class PairWeights:
     grain_phase: np.ndarray
     partners: np.ndarray  # sum_{j != k} x_j
     den: np.ndarray  # sum_{i<j} x_i x_j
+    misfit: np.ndarray | None = None  # (grains, grains) 0/1: the pairs that carry the misfit energy
 
     @classmethod
-    def of(cls, eta: np.ndarray, grain_phase: np.ndarray) -> "PairWeights":
+    def of(cls, eta: np.ndarray, grain_phase: np.ndarray, misfit: np.ndarray | None = None) -> "PairWeights":
+        """The weights of ``eta``; ``misfit`` (:meth:`LocalCoefficients.misfit_pairs`) marks the grain
+        pairs whose coefficients get the ``excess`` of :meth:`interpolate` and :meth:`slope`."""
         x = eta**_PAIR_POWER
         off = 1.0 - np.eye(eta.shape[0])
         partners = off @ x
-        return cls(x, eta, np.asarray(grain_phase), partners, 0.5 * (x * partners).sum(axis=0))
+        return cls(x, eta, np.asarray(grain_phase), partners, 0.5 * (x * partners).sum(axis=0), misfit)
 
-    def _others(self, pair: np.ndarray) -> np.ndarray:
-        """sum_{j != k} P_{p(k)p(j)} x_j, (grains, cells)."""
-        M = pair[np.ix_(self.grain_phase, self.grain_phase)] * (1.0 - np.eye(self.x.shape[0]))
-        return M @ self.x
+    def _others(self, pair: np.ndarray, excess: float) -> np.ndarray:
+        """sum_{j != k} (P_{p(k)p(j)} + excess misfit_kj) x_j, (grains, cells): the grain x grain pair matrix."""
+        M = pair[np.ix_(self.grain_phase, self.grain_phase)]
+        if self.misfit is not None and excess:
+            M = M + excess * self.misfit
+        return (M * (1.0 - np.eye(self.x.shape[0]))) @ self.x
 
-    def interpolate(self, pair: np.ndarray, fallback: float) -> np.ndarray:
-        """P(eta), per cell."""
-        num = 0.5 * (self.x * self._others(pair)).sum(axis=0)
+    def interpolate(self, pair: np.ndarray, fallback: float, excess: float = 0.0) -> np.ndarray:
+        """P(eta), per cell; the pairs marked ``misfit`` have P_ij + ``excess``."""
+        num = 0.5 * (self.x * self._others(pair, excess)).sum(axis=0)
         return (num + fallback * _PAIR_EPS) / (self.den + _PAIR_EPS)
 
-    def slope(self, pair: np.ndarray, fallback: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def misfit_shares(self) -> np.ndarray:
+        """x_k sum_j misfit_kj x_j / den per grain and cell: d P / d excess split among the grains
+        (each marked pair counted once for each of its two grains), (grains, cells)."""
+        if self.misfit is None:
+            return np.zeros_like(self.x)
+        return self.x * (self.misfit @ self.x) / (self.den + _PAIR_EPS)
+
+    def slope(self, pair: np.ndarray, fallback: float, excess: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(P, q, r) with dP/d eta_k = q_k eta_k and d(q_k eta_k)/d eta_k = r_k (exact)."""
         a = _PAIR_POWER
-        others = self._others(pair)
+        others = self._others(pair, excess)
         P = (0.5 * (self.x * others).sum(axis=0) + fallback * _PAIR_EPS) / (self.den + _PAIR_EPS)
         q = a * self.eta ** (a - 2) * (others - P * self.partners) / (self.den + _PAIR_EPS)
         share = self.x * self.partners / (self.den + _PAIR_EPS)  # fraction of the pair weight that involves k
@@ -289,7 +326,8 @@ def driving_coefficient(
     s_k holds the double well m dW/d eta_k, the chemistry 2/S (omega_p(k) -
     omega_bar), and the interpolation derivatives q^m_k W + q^kappa_k G with
     G = ``gradient_density`` (per cell, (1/2) sum_i Gamma_i^2 without kappa;
-    omit it only where no gradient energy exists). The slope is what the
+    omit it only where no gradient energy exists); ``weights`` (default: those of
+    ``eta`` without misfit pairs) carry the misfit pairs. The slope is what the
     implicit (tangent) linearization uses; the other terms act explicitly on the
     latest iterate. It keeps the double well's own derivative exactly
     (s_k + 2 m eta_k^2) and, for the chemistry, the response of mu to eta_k at
@@ -303,14 +341,14 @@ def driving_coefficient(
     omega = grand_potentials(mu, lc)
     omega_bar = (h * omega).sum(axis=0)
     weights = weights if weights is not None else PairWeights.of(eta, grain_phase)
-    m, q_m, r_m = weights.slope(lc.m, float(lc.m.max()))
+    m, q_m, r_m = weights.slope(lc.m, float(lc.m.max()), lc.misfit_m)
     dwell = e2 - 1.0 + 2.0 * GAMMA * (S - e2) + 2.0 * GAMMA_3 * _triple_slope(e2)  # dW/d eta_k / eta_k
     W = double_well(eta)
     s = m * dwell + 2.0 / S * (omega[grain_phase] - omega_bar) + q_m * W
     slope = s + 2.0 * m * e2 + (r_m - q_m) * W + q_m * e2 * dwell + q_m * eta**2 * dwell
     slope = slope + chemical_stiffness(eta, h, S, grain_phase, lc)
     if gradient_density is not None:
-        _, q_kappa, r_kappa = weights.slope(lc.kappa, float(lc.kappa.max()))
+        _, q_kappa, r_kappa = weights.slope(lc.kappa, float(lc.kappa.max()), lc.misfit_kappa)
         s = s + q_kappa * gradient_density
         slope = slope + r_kappa * gradient_density
     return s, slope
@@ -335,10 +373,12 @@ def bulk_diffusivity(eta: np.ndarray, grain_phase: np.ndarray, lc: LocalCoeffici
     return lc.diffusivity @ phase_fractions(eta, grain_phase, lc.n_phases)
 
 
-def local_free_energy(eta: np.ndarray, n: np.ndarray, grain_phase: np.ndarray, lc: LocalCoefficients) -> np.ndarray:
-    """Free-energy density without the gradient term, per cell (solver units)."""
+def local_free_energy(eta: np.ndarray, n: np.ndarray, grain_phase: np.ndarray, lc: LocalCoefficients, weights: PairWeights | None = None) -> np.ndarray:
+    """Free-energy density without the gradient term, per cell (solver units); ``weights`` carry the
+    misfit pairs (default: none)."""
     h = phase_fractions(eta, grain_phase, lc.n_phases)
     excess = n - equilibrium_density(h, lc)
-    m = pair_interpolate(eta, grain_phase, lc.m, fallback=float(lc.m.max()))
+    weights = weights if weights is not None else PairWeights.of(eta, grain_phase)
+    m = weights.interpolate(lc.m, float(lc.m.max()), lc.misfit_m)
     chem = 0.5 * (excess**2).sum(axis=0) / mean_susceptibility(h, lc)
     return m * double_well(eta) + chem + lc.chemical_energy @ h

@@ -22,6 +22,7 @@ NAME_UNITS: tuple[tuple[str, str], ...] = (
     ("_m2_s", "m2 s-1"),
     ("_J_m2", "J m-2"),
     ("_J_m3", "J m-3"),
+    ("_GPa", "GPa"),
     ("_deg", "degree"),
     ("_nm", "nm"),
     ("_C", "degC"),

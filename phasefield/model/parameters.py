@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
+from .misfit import misfit_energy_J_m2
 from .overrides import apply_values
 from .phases import PHASES, REGISTRY, pair_key
 from .values import ParameterError, canonical_value, derived_note, frozen_map, one_line, require, show
@@ -176,6 +177,23 @@ class ModelParameters:
     v_site_overlap
         Fraction of interface V sites of NH4VO3 matched in NVP (atomistic);
         scales the NH4VO3/NVP mobility.
+    misfit_strain
+        Residual misfit eps of the NH4VO3/NVP coincidence of the orientation relationship
+        (a fraction; a scenario takes it from :mod:`atomistic`); 0: no misfit energy.
+        An NVP grain in the relationship with an NH4VO3 grain has their pair energy raised by
+        Delta sigma = E / (1 - nu) eps^2 h (:mod:`phasefield.model.misfit`).
+    misfit_young_modulus_GPa, misfit_poisson_ratio
+        E [GPa] and nu of Delta sigma: NASICON's (Wolfenstine et al., Ionics 2022: E 56-97 GPa,
+        nu ~0.26; 76.5 GPa the middle of the range).
+    misfit_thickness_nm
+        h of Delta sigma, the critical thickness of the coherently strained layer [nm]: an
+        assumption (no source), not data.
+    misfit_tolerance_deg
+        Largest |orientation difference - the relationship's| of an NVP/NH4VO3 grain pair that
+        counts as in the relationship [degree].
+    nucleus_orientation_offset_deg
+        Orientation of an NVP nucleus minus that of the NH4VO3 grain it forms on [degree]; 0
+        (the default) puts it in the paper's orientation relationship.
     phase_facet_angles_deg, phase_facet_normals, phase_facet_energies
         Facet anisotropy per phase: outward facet normals in the crystal frame
         (2D: angles, degrees CCW from the crystal x axis; 3D: ``phase_facet_normals``
@@ -293,6 +311,12 @@ class ModelParameters:
     diffusion_activation_J_mol: float = 2.0e5
 
     v_site_overlap: float = 1.0
+    misfit_strain: float = 0.0
+    misfit_young_modulus_GPa: float = 76.5
+    misfit_poisson_ratio: float = 0.26
+    misfit_thickness_nm: float = 0.5
+    misfit_tolerance_deg: float = 2.0
+    nucleus_orientation_offset_deg: float = 0.0
 
     phase_facet_angles_deg: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}))
     phase_facet_normals: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}))
@@ -376,6 +400,11 @@ class ModelParameters:
         if pair_key(a, b) == "NH4VO3/NVP":
             mu *= self.v_site_overlap
         return mu * _arrhenius(self.mobility_activation_J_mol, temperature_K, self.reference_temperature_K)
+
+    def misfit_energy_J_m2(self) -> float:
+        """Delta sigma of an NVP/NH4VO3 grain pair in the orientation relationship [J/m^2]
+        (:func:`phasefield.model.misfit.misfit_energy_J_m2`)."""
+        return misfit_energy_J_m2(self.misfit_strain, self.misfit_young_modulus_GPa, self.misfit_poisson_ratio, self.misfit_thickness_nm)
 
     def facets(self, phase: str):
         """The :class:`phasefield.model.anisotropy.FacetSet` of a phase, or None (isotropic)."""
@@ -637,6 +666,7 @@ def _validate(p: ModelParameters) -> None:
     _check_pairs("surface_diffusivity_m2_s", p.surface_diffusivity_m2_s, lambda v: v >= 0, ">= 0 m^2/s")
     require(p.empty_phase_stiffness >= 1, "empty_phase_stiffness", p.empty_phase_stiffness, ">= 1 (the surroundings hold no units)")
     require(0 < p.v_site_overlap <= 1, "v_site_overlap", p.v_site_overlap, "in (0, 1]")
+    _validate_misfit(p)
     _validate_facets(p)
     require(p.seed >= 0, "seed", p.seed, "an integer >= 0")
     require(0 < p.dt_initial_s <= p.dt_max_s, "dt_initial_s", p.dt_initial_s, f"in (0, dt_max_s = {p.dt_max_s}] s")
@@ -647,6 +677,24 @@ def _validate(p: ModelParameters) -> None:
     require(p.backend in BACKEND_NAMES, "backend", p.backend, " or ".join(map(repr, BACKEND_NAMES)))
     require(0 < p.solver_tolerance < 1e-2, "solver_tolerance", p.solver_tolerance, "in (0, 1e-2)")
     require(0 <= p.sweep_solve_fraction <= 0.01, "sweep_solve_fraction", p.sweep_solve_fraction, "in [0, 0.01]")
+
+
+MAX_MISFIT_TOLERANCE_DEG = 30.0
+"""Largest ``misfit_tolerance_deg`` (a choice): HRTEM and its FFT identify a relationship to a few
+degrees (README, Seeing a run: spots within 2 deg), so a pair 30 deg off is not in it."""
+
+
+def _validate_misfit(p: ModelParameters) -> None:
+    require(abs(p.misfit_strain) <= 0.5, "misfit_strain", p.misfit_strain, "in [-0.5, 0.5] (a coincidence misfit; 0: no misfit energy)")
+    require(p.misfit_young_modulus_GPa > 0, "misfit_young_modulus_GPa", p.misfit_young_modulus_GPa, "> 0 GPa")
+    require(-1 < p.misfit_poisson_ratio < 0.5, "misfit_poisson_ratio", p.misfit_poisson_ratio, "in (-1, 0.5) (an isotropic solid)")
+    require(p.misfit_thickness_nm > 0, "misfit_thickness_nm", p.misfit_thickness_nm, "> 0 nm")
+    require(
+        0 <= p.misfit_tolerance_deg <= MAX_MISFIT_TOLERANCE_DEG,
+        "misfit_tolerance_deg",
+        p.misfit_tolerance_deg,
+        f"in [0, {MAX_MISFIT_TOLERANCE_DEG:g}] degree",
+    )
 
 
 def _check_pairs(name: str, mapping: Mapping[str, float], ok, allowed: str) -> None:

@@ -72,6 +72,7 @@ def local_coefficients(p: ModelParameters, units: SolverUnits, temperature_K: fl
     factor = p.diffusion_factor(temperature_K) * to_solver
     chi = E0 / p.chemical_stiffness_J_m3
     empty = (SURROUNDINGS, SUBSTRATE)
+    sigma_misfit = p.misfit_energy_J_m2()
     return fe.LocalCoefficients(
         kappa=kappa,
         m=m,
@@ -85,6 +86,10 @@ def local_coefficients(p: ModelParameters, units: SolverUnits, temperature_K: fl
         transport_susceptibility=chi,
         surroundings=PHASES.index(SURROUNDINGS),
         substrate=PHASES.index(SUBSTRATE),
+        misfit_kappa=0.75 * sigma_misfit * l_m / (E0 * units.length_m**2),
+        misfit_m=6.0 * sigma_misfit / (l_m * E0),
+        epitaxy=(REGISTRY.index(REGISTRY.nucleation.parent), REGISTRY.index(REGISTRY.nucleation.product)),
+        misfit_tolerance_deg=p.misfit_tolerance_deg,
     )
 
 
@@ -332,7 +337,7 @@ def step_coefficients(
         and div(kappa S grad eta_i) of the iterate subtracted explicitly, so the
         two cancel once the sweeps have converged.
     """
-    weights = fe.PairWeights.of(eta, grain_phase)
+    weights = fe.PairWeights.of(eta, grain_phase, lc.misfit_pairs(grain_phase, orientation_deg))
     L = weights.interpolate(lc.mobility, fallback=float(lc.mobility.max()))
     kappa_face = _kappa_face(weights, lc, geometry)
     grad = gradient_energy(eta, geometry, kappa_face, facets, orientation_deg)
@@ -372,15 +377,40 @@ def free_energy(
     facets: list | None = None,
     orientation_deg: np.ndarray | None = None,
 ) -> float:
-    """Total free energy in solver units: the functional whose derivative :func:`step_coefficients` uses."""
-    local = fe.local_free_energy(eta, n, grain_phase, lc)
-    kappa_face = _kappa_face(fe.PairWeights.of(eta, grain_phase), lc, geometry)
+    """Total free energy in solver units: the functional whose derivative :func:`step_coefficients` uses
+    (with the misfit energy of the grain pairs ``orientation_deg`` puts in the relationship)."""
+    weights = fe.PairWeights.of(eta, grain_phase, lc.misfit_pairs(grain_phase, orientation_deg))
+    local = fe.local_free_energy(eta, n, grain_phase, lc, weights)
+    kappa_face = _kappa_face(weights, lc, geometry)
     return float((local * geometry.volume).sum()) + gradient_energy(eta, geometry, kappa_face, facets, orientation_deg).total(kappa_face)
+
+
+def misfit_energy(eta: np.ndarray, grain_phase: np.ndarray, lc: fe.LocalCoefficients, geometry: FaceGeometry, facets: list | None = None, orientation_deg: np.ndarray | None = None) -> np.ndarray:
+    r"""The misfit part of :func:`free_energy` per grain, solver units, (grains,).
+
+    kappa(eta) and m(eta) are linear in the pair values, so the misfit energy is the functional
+    evaluated with the increments alone: per cell :math:`\Delta m\,s_i W` and per face
+    :math:`\Delta\kappa\,\overline{s_i}\,e_f` (:math:`s_i` the share of the interpolation weight of
+    grain i's misfit pairs, :meth:`~phasefield.model.free_energy.PairWeights.misfit_shares`;
+    :math:`e_f` the face's gradient energy without kappa). Each pair is booked to its NVP grain;
+    the sum over grains is free_energy with the misfit minus free_energy without, to round-off.
+    """
+    out = np.zeros(eta.shape[0])
+    pairs = lc.misfit_pairs(grain_phase, orientation_deg)
+    if pairs is None:
+        return out
+    weights = fe.PairWeights.of(eta, grain_phase, pairs)
+    shares = weights.misfit_shares()
+    face_energy = gradient_energy(eta, geometry, _kappa_face(weights, lc, geometry), facets, orientation_deg).face_energy
+    well = fe.double_well(eta) * geometry.volume
+    for i in np.flatnonzero(np.asarray(grain_phase) == lc.epitaxy[1]):
+        out[i] = lc.misfit_m * float((shares[i] * well).sum()) + lc.misfit_kappa * float((geometry.arithmetic(shares[i]) * face_energy).sum())
+    return out
 
 
 def _kappa_face(weights: fe.PairWeights, lc: fe.LocalCoefficients, geometry: FaceGeometry) -> np.ndarray:
     """Pair-interpolated gradient coefficient kappa(eta), arithmetic mean at faces (FiPy's rule)."""
-    return geometry.arithmetic(weights.interpolate(lc.kappa, fallback=float(lc.kappa.max())))
+    return geometry.arithmetic(weights.interpolate(lc.kappa, float(lc.kappa.max()), lc.misfit_kappa))
 
 
 def _neighbour_gamma(eta, i, p, length, live, faceted, facets, orientation_deg, geometry) -> tuple[np.ndarray, np.ndarray, dict]:

@@ -58,7 +58,7 @@ from ..model.grains import Disc, Microstructure, build_fields, grain_phase_indic
 from ..model.parameters import ModelParameters
 from ..model.phases import PHASES, REGISTRY
 from .backend import make_backend
-from .coefficients import free_energy, local_coefficients, step_coefficients
+from .coefficients import free_energy, local_coefficients, misfit_energy, step_coefficients
 from .geometry import FaceGeometry, grid_mesh
 from .guards import FieldFault, SimulationError, non_finite, out_of_bounds
 from .units import SolverUnits
@@ -465,8 +465,9 @@ class Simulation:
         distance = lens.distance(self.grid.coords_nm, center, normal)
         reach = max(lens.half_chord_nm, 2.0 * p.interface_width_nm)
         parents = np.flatnonzero(self.grain_phase == _A)
-        if parents.size:  # epitaxy: the NH4VO3 grain under the nucleus lends its orientation
-            state.orientation_deg[slot] = state.orientation_deg[parents[np.argmax(state.eta[parents, cell])]]
+        if parents.size:  # epitaxy: the NH4VO3 grain under the nucleus lends its orientation (0 offset: the relationship)
+            parent = state.orientation_deg[parents[np.argmax(state.eta[parents, cell])]]
+            state.orientation_deg[slot] = parent + p.nucleus_orientation_offset_deg
         state.eta, state.n = nucleation.plant(state.eta, state.n, self.grain_phase, slot, distance, p.interface_width_nm, reach)
         state.active[slot] = True
         state.nuclei += 1
@@ -547,6 +548,13 @@ class Simulation:
         total = free_energy(state.eta, state.n, self.grain_phase, lc, self.geometry, self.facets, state.orientation_deg)
         return total * self.units.energy_J_m3 * self.units.length_m**self.grid.dim
 
+    def misfit_energy_J(self, state: State) -> np.ndarray:
+        """The misfit part of :meth:`free_energy_J` per grain [J, per metre of thickness in 2D]: that of its
+        interfaces with the NH4VO3 grains it is in the orientation relationship with (0 for every other grain)."""
+        lc = self._local(self.temperature_K(state.time))
+        energy = misfit_energy(state.eta, self.grain_phase, lc, self.geometry, self.facets, state.orientation_deg)
+        return energy * self.units.energy_J_m3 * self.units.length_m**self.grid.dim
+
     def frame(self, state: State) -> xr.Dataset:
         lc = self._local(self.temperature_K(state.time))
         return frame_dataset(
@@ -562,6 +570,7 @@ class Simulation:
             active=state.active,
             grid=self.grid,
             free_energy_J=self.free_energy_J(state),
+            misfit_energy_J=self.misfit_energy_J(state),
         )
 
     def static_attrs(self) -> dict:

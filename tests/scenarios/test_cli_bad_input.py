@@ -38,6 +38,12 @@ SETS = [
     (["wulff", "--set", "facet_normals=1,0,0,-1,0,0,0,1,0,0,-1,0"], "facet_normals"),  # 3D facets on the 2D default box
     (["threshold", "--set", "hold_temperature_C=720"], "hold_temperature_C"),
     (["threshold", "--set", "workers=0"], "workers = 0"),
+    (["epitaxy", "--set", "misfit_young_modulus_GPa=-76.5"], "misfit_young_modulus_GPa = -76.5"),
+    (["epitaxy", "--set", "misfit_thickness_nm=nan"], "misfit_thickness_nm = nan"),
+    (["epitaxy", "--set", "misfit_tolerance_deg=45"], "misfit_tolerance_deg = 45.0"),
+    (["epitaxy", "--set", "misfit_max_multiple=-1"], "misfit_max_multiple = -1"),
+    (["epitaxy", "--set", "misfit_strain=0.08"], "misfit_strain"),  # derived from misfit_max_multiple
+    (["epitaxy", "--set", "nh4vo3_cif=no_such_file.cif"], "nh4vo3_cif = 'no_such_file.cif'"),
 ]
 
 USER_FILES = {

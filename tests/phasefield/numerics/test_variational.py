@@ -51,6 +51,11 @@ def _case(name: str) -> tuple[ModelParameters, Microstructure]:
         )
         shapes = (Disc((8.5, 12.0), 5.0), Disc((15.0, 12.0), 4.5))
         return p, Microstructure(grains=(Grain("NH4VO3", 10.0), Grain("NVP", 35.0)), shapes=shapes)
+    if name == "misfit":  # two NVP lenses on an NH4VO3/NaH2PO4 boundary, the left one in the relationship (misfit energy)
+        p = _params(interface_energy_J_m2=UNEQUAL, chemical_stiffness_J_m3=1.0, misfit_strain=0.05)
+        shapes = (HalfSpace(1e3), HalfSpace(12.0, below=False), Disc((12.0, 7.0), 4.0), Disc((12.0, 17.0), 4.0))
+        grains = (Grain("NH4VO3", 10.0), Grain("NaH2PO4"), Grain("NVP", 10.0), Grain("NVP", 40.0))
+        return p, Microstructure(grains=grains, shapes=shapes)
     if name == "reaction":  # NVP growing at 715 degC with the chemistry and transport on
         p = _params(temperature_C=715.0)
         shapes = (Disc((9.0, 12.0), 6.0), Disc((17.0, 12.0), 5.0), Disc((13.5, 12.0), 2.5))
@@ -58,7 +63,7 @@ def _case(name: str) -> tuple[ModelParameters, Microstructure]:
     raise ValueError(name)
 
 
-@pytest.mark.parametrize("name", ["isotropic", "unequal", "faceted", "faceted junction"])
+@pytest.mark.parametrize("name", ["isotropic", "unequal", "faceted", "faceted junction", "misfit"])
 def test_allen_cahn_force_is_minus_the_derivative_of_the_reported_free_energy(name):
     """-dF/d eta (central differences of the reported functional) equals the solver's force.
 
@@ -67,7 +72,8 @@ def test_allen_cahn_force_is_minus_the_derivative_of_the_reported_free_energy(na
     Legendre identity), the derivatives of the interpolated
     m(eta) and kappa(eta), with facets the direction dependence of gamma (the
     explicit G^T v of coefficients.GradientEnergy) and the neighbour weights at a
-    junction of two faceted grains and the surroundings. Directional derivative
+    junction of two faceted grains and the surroundings, the misfit energy of a grain pair
+    in the orientation relationship (grain x grain pair values). Directional derivative
     along a random direction confined to the interfaces.
     """
     p, micro = _case(name)
@@ -99,7 +105,7 @@ def test_allen_cahn_force_is_minus_the_derivative_of_the_reported_free_energy(na
     assert solver == pytest.approx(numeric, rel=1e-5)
 
 
-@pytest.mark.parametrize("name", ["isotropic", "unequal", "faceted", "faceted junction", "reaction"])
+@pytest.mark.parametrize("name", ["isotropic", "unequal", "faceted", "faceted junction", "reaction", "misfit"])
 def test_free_energy_never_increases_in_an_isothermal_run(name):
     """Lyapunov: with the default step control, every accepted step lowers F.
 
