@@ -186,8 +186,10 @@ def close_pairs(owner_row: np.ndarray, distance_row: np.ndarray, shape: tuple[in
 
     Where the Voronoi cells of grains a and b meet, neighbouring cells at distances d_a and d_b
     from their cores join the two cores by a path of d_a + 1 + d_b cells; the least over the
-    meeting line is their distance to within a cell (the line passes midway between the
-    closest cells). O(cells) whatever the number of grains.
+    meeting line is never below their distance between cell centres and, when no third
+    grain's cell lies between them, at most a cell above it (tested). A pair with a third
+    grain between them is found through the nearer pairs with it. O(cells) whatever the
+    number of grains.
     """
     owner, distance = _field(owner_row, shape), _field(distance_row, shape)
     found: dict[tuple[int, int], float] = {}
