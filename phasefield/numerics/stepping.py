@@ -518,8 +518,9 @@ class Simulation:
             slot = self._nvp_slot(state, int(cell))
             if slot is None:
                 state.refused += 1
-                log.warning("NVP nucleus formed at t=%.3f s refused: all %d NVP slots hold grains (%d refused so far)",
-                            formed, int((self.grain_phase == _NVP).sum()), state.refused)
+                held = "hold a grain on its cell" if p.grain_reassignment else "hold grains"
+                log.warning("NVP nucleus formed at t=%.3f s refused: all %d NVP slots %s (%d refused so far)",
+                            formed, int((self.grain_phase == _NVP).sum()), held, state.refused)
                 continue
             planted.append(self.plant_nucleus(state, slot, int(cell), nucleation.seed_nucleus(p, T), float(formed)))
         return planted + self.crystallize(state, rng)
