@@ -64,10 +64,12 @@ assert drift < 1e-8
 
 # %% [markdown]
 # ## The grains
-# One row per order-parameter slot; `first_in_use_s` is when an NVP slot received its nucleus.
+# One row per order-parameter slot (`ds.nvp.slots()`); `first_in_use_s` is when an NVP slot
+# received its nucleus. `ds.nvp.grains()` has one row per tracked grain (its slot, area,
+# centroid, orientation).
 
 # %%
-grains = ds.nvp.grains()
+grains = ds.nvp.slots()
 grains
 
 # %%

@@ -23,6 +23,7 @@ import xarray as xr
 from .model import free_energy as fe
 from .model.parameters import ModelParameters
 from .model.phases import PHASES
+from .model.tracking import measures
 from .io.selection import Region, frame_index
 
 # the drawing modules (phasefield.view: matplotlib, imageio) are imported when a view is asked
@@ -62,7 +63,7 @@ def _region(region: Region | tuple[float, float, float, float] | None) -> Region
 @xr.register_dataset_accessor("nvp")
 class RunAccessor:
     """Read a run: ``ds.nvp.parameters``, ``.frame(time)``, ``.phases(time)``, ``.grains(time)``,
-    ``.tem(time)``, ``.fft(time, region)``, ``.movie(path)``, ``.timeline()``.
+    ``.grain_history()``, ``.slots(time)``, ``.tem(time)``, ``.fft(time, region)``, ``.movie(path)``, ``.timeline()``.
 
     Times are in s; a time selects the nearest frame and one outside the run is refused
     (:class:`phasefield.ParameterError`). Regions are ``(x0, x1, y0, y1)`` in nm.
@@ -102,8 +103,73 @@ class RunAccessor:
             name="phase_fraction_field",
         )
 
+    def grain_history(self) -> xr.Dataset:
+        """Every tracked grain through the run, dims (time, tracked_grain) (the grain's id, from 1).
+
+        Variables: ``slot`` (the order parameter holding it; -1 when absent), ``area`` (nm2; nm3
+        in 3D), ``centroid_x``/``_y`` [/``_z``] (nm), NaN when absent; per grain ``phase``,
+        ``orientation`` (degree), ``born`` and ``ended`` (s; NaN while alive) and ``merged_into``
+        (0: none). From the run's ``grain_id`` maps, ``eta`` and ``grain_table`` attribute
+        (:func:`phasefield.model.tracking.measures`): a grain's values follow it from slot to slot.
+        """
+        ds = self._ds
+        if "grain_table" not in ds.attrs or "grain_id" not in ds:
+            raise ValueError("this run has no tracked grains (grain_id, grain_table); it was written before grain tracking")
+        table = json.loads(ds.attrs["grain_table"])
+        count = len(table["phase"])
+        fields = ds["eta"].dims[2:]
+        axes = [a for a in "xyz" if a in fields]
+        mesh = np.meshgrid(*(ds[d].values for d in fields), indexing="ij")
+        coords = np.stack([mesh[fields.index(a)].ravel() for a in axes])
+        cell = float(ds.attrs["grid_spacing_nm"]) ** len(axes)
+        rows = []
+        for k in range(ds.sizes["time"]):
+            frame = ds.isel(time=k)
+            slots = frame.sizes["grain"]
+            eta = np.asarray(frame["eta"].values, dtype=float).reshape(slots, -1)
+            owner = np.asarray(frame["grain_id"].values, dtype=np.int64).reshape(slots, -1)
+            rows.append(measures(owner, eta, coords, cell, count))
+        unit = ds["grain_area"].attrs.get("units", "nm2")
+        ended = np.array([np.nan if t is None else t for t in table["ended_s"]], dtype=float)
+        dims = ("time", "tracked_grain")
+        data = {
+            "slot": (dims, np.array([r["slot"] for r in rows]), {"units": "1", "long_name": "order-parameter slot holding the grain (-1: absent)"}),
+            "area": (dims, np.array([r["area"] for r in rows]), {"units": unit, "long_name": "area of the tracked grain" if unit == "nm2" else "volume of the tracked grain"}),
+            **{
+                f"centroid_{a}": (dims, np.array([r[f"centroid_{k}"] for r in rows]), {"units": "nm", "long_name": f"{a} of the tracked grain's centroid"})
+                for k, a in enumerate(axes)
+            },
+            "phase": ("tracked_grain", np.array(table["phase"], dtype=object), {"units": "1", "long_name": "phase of the tracked grain"}),
+            "orientation": ("tracked_grain", np.array(table["orientation_deg"], dtype=float), {"units": "degree", "long_name": "in-plane crystal orientation of the tracked grain"}),
+            "born": ("tracked_grain", np.array(table["born_s"], dtype=float), {"units": "s", "long_name": "time the grain appeared"}),
+            "ended": ("tracked_grain", ended, {"units": "s", "long_name": "time the grain ended (vanished or merged; NaN: alive at the end)"}),
+            "merged_into": ("tracked_grain", np.array(table["merged_into"], dtype=int), {"units": "1", "long_name": "grain it merged into (0: none)"}),
+        }
+        return xr.Dataset(
+            data,
+            coords={"time": ds["time"], "tracked_grain": ("tracked_grain", np.arange(1, count + 1), {"units": "1", "long_name": "identity of the tracked grain"})},
+        )
+
     def grains(self, time: float | None = None) -> pd.DataFrame:
-        """One row per grain slot at ``time``: phase, in use, area, centroid, orientation, first frame in use.
+        """One row per tracked grain present at ``time`` (index: its id): slot, phase, area,
+        centroid, orientation, born (:meth:`grain_history`). Columns carry their units in their names."""
+        history = self.grain_history().isel(time=self._index(time))
+        present = history["slot"].values >= 0
+        unit = history["area"].attrs["units"]
+        axes = [a for a in "xyz" if f"centroid_{a}" in history]
+        table = {
+            "slot": history["slot"].values,
+            "phase": history["phase"].values.astype(str),
+            f"area_{unit}": history["area"].values,
+            **{f"centroid_{a}_nm": history[f"centroid_{a}"].values for a in axes},
+            "orientation_deg": history["orientation"].values,
+            "born_s": history["born"].values,
+        }
+        frame = pd.DataFrame(table, index=pd.Index(history["tracked_grain"].values, name="grain"))
+        return frame[present]
+
+    def slots(self, time: float | None = None) -> pd.DataFrame:
+        """One row per order-parameter slot at ``time``: phase, in use, area, centroid, orientation, first frame in use.
 
         Columns carry their units in their names; ``first_in_use_s`` is the time of the
         first frame in which the slot was in use (NaN if never up to ``time``).

@@ -30,7 +30,9 @@ from .model.parameters import ModelParameters
 from .numerics.backend import require_parallel_backend
 from .numerics.guards import FieldFault
 from .numerics.parallel import Ranks, ranks as mpi_ranks
-from .numerics.stepping import Simulation, SimulationError, State
+from .io.frames import grain_table_attribute
+from .model.tracking import GrainTable
+from .numerics.stepping import Simulation, SimulationError, State, check_slots
 
 CONSERVATION_TOLERANCE = 1e-8
 """Largest drift of a species' integral, relative to the total amount of units, that a run
@@ -177,6 +179,7 @@ def run(
     """
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads = {threads!r} is not allowed; allowed: an integer >= 1")
+    check_slots(params, micro)
     ranks = mpi_ranks()
     require_parallel_backend(params, ranks)
     if not ranks.is_root:  # reports come from rank 0
@@ -307,7 +310,7 @@ def _check_conservation(state: State, totals: np.ndarray, time_s: float, last_fr
 def _require_same_state(ranks: Ranks, state: State, time_s: float) -> None:
     """Every rank's replicated state is the same bit for bit (else all raise RanksDiverged)."""
     scalars = np.array([state.time, state.dt, state.error, state.n_steps, state.n_rejected, state.nuclei, state.crystals, state.refused])
-    ranks.require_identical(f"fields at t = {time_s:.6g} s", state.eta, state.n, state.orientation_deg, state.active, scalars)
+    ranks.require_identical(f"fields at t = {time_s:.6g} s", state.eta, state.n, state.orientation_deg, state.active, state.grains.owner, scalars)
 
 
 def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: float, on_frame, ranks: Ranks) -> None:
@@ -321,6 +324,9 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
         n_crystal_nuclei=state.crystals,
         n_merged_crystal_nuclei=state.merged,
         nucleus_formation_times_s=json.dumps(state.formed_s),
+        n_reassigned_grains=state.reassigned,
+        n_unresolved_contacts=len(state.unresolved),
+        grain_table=grain_table_attribute(state.grains),
         wall_time_s=wall,
         resume_state=json.dumps(
             {
@@ -336,6 +342,9 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
                 "crystals": state.crystals,
                 "merged": state.merged,
                 "formed_s": state.formed_s,
+                "grains": state.grains.records(),
+                "reassigned": state.reassigned,
+                "unresolved": state.unresolved,
                 "rng": rng.bit_generator.state,
                 "wall_time_s": wall,
             }
@@ -375,7 +384,12 @@ def _load_state(sim: Simulation, path: Path):
         crystals=rs.get("crystals", 0),
         merged=rs.get("merged", 0),
         formed_s=list(rs.get("formed_s", [])),
+        reassigned=rs.get("reassigned", 0),
+        unresolved=list(rs.get("unresolved", [])),
     )
+    owner = np.asarray(last["grain_id"].values, dtype=np.int64).reshape(len(sim.grains), cells)
+    state.grains = GrainTable.from_records(owner, rs["grains"])
+    sim.retrack(state)
     rng = np.random.default_rng()
     rng.bit_generator.state = rs["rng"]
     return state, rng, rs["frame"] + 1, rs["wall_time_s"]

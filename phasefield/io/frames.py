@@ -7,6 +7,7 @@ of the grains. Every variable carries ``units`` and ``long_name``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,7 @@ import xarray as xr
 
 from ..model import free_energy as fe
 from ..model.phases import PHASES, REGISTRY, SPECIES, SURROUNDINGS
+from ..model.tracking import GrainTable
 
 _AXES = ("x", "y", "z")
 
@@ -56,6 +58,7 @@ def frame_dataset(
     active: np.ndarray,
     grid: Grid,
     free_energy_J: float,
+    grains: GrainTable,
     misfit_energy_J: np.ndarray | None = None,
 ) -> xr.Dataset:
     """Build the Dataset of one frame (time dimension of length 1).
@@ -64,7 +67,10 @@ def frame_dataset(
     (species, cells; mu in solver units of ``energy_J_m3``), ``susceptibility``
     chi per phase (solver units). ``free_energy_J`` is the total free energy
     already in J (per metre of thickness in 2D); ``misfit_energy_J`` its misfit part per grain
-    (same units; default 0).
+    (same units; default 0). ``grains``: the tracked grains, written as
+    ``grain_id`` (the grain each cell of each slot belongs to) and ``tracked_grains`` (the
+    living grains per phase); their phase and orientation go to the run's ``grain_table``
+    attribute (:func:`grain_table_attribute`).
     """
     n_phases = len(PHASES)
     cell_measure = grid.dx_nm**grid.dim
@@ -110,8 +116,14 @@ def frame_dataset(
         "phase_fraction": (("time", "phase"), (phase_amount / total)[None], {"units": "1", "long_name": f"{measure} fraction of each phase"}),
         "phase_area": (("time", "phase"), phase_amount[None], {"units": unit_amount, "long_name": f"{measure} of each phase"}),
         "grain_area": (("time", "grain"), grain_amount[None], {"units": unit_amount, "long_name": f"{measure} of each grain"}),
-        "orientation": (("time", "grain"), orientation_deg[None], {"units": "degree", "long_name": "in-plane crystal orientation of each grain"}),
+        "orientation": (("time", "grain"), orientation_deg[None], {"units": "degree", "long_name": "in-plane crystal orientation of each slot (of its first grain; the tracked grains' own are in grain_table)"}),
         "active": (("time", "grain"), active.astype("i1")[None], {"units": "1", "long_name": "grain slot in use (1) or empty (0)"}),
+        "grain_id": (
+            ("time", "grain", *fdims),
+            grid.to_field(grains.owner.astype("i4"))[None],
+            {"units": "1", "long_name": "tracked grain each cell of each slot belongs to (the slot's nearest grain core; 0: none)"},
+        ),
+        "tracked_grains": (("time", "phase"), _grains_per_phase(grains, n_phases)[None], {"units": "1", "long_name": "number of tracked grains of each phase"}),
         "mean_V_valence": (("time",), [mean_valence], {"units": "1", "long_name": "V-weighted mean V oxidation state"}),
         "amount": (("time", "species"), (n.sum(axis=1) * cell_measure)[None], {"units": unit_amount, "long_name": f"integral of n ({measure} of a full condensed phase; conserved)"}),
         "amount_in_surroundings": (("time", "species"), in_surroundings[None], {"units": unit_amount, "long_name": "the surroundings' share of the integral of n (h_s chi_s mu)"}),
@@ -139,3 +151,16 @@ def frame_dataset(
         # no CF "axis" attribute: CF reads X, Y, Z as longitude, latitude and vertical
         coords[axis] = (axis, grid.axis_nm(k), {"units": "nm", "long_name": f"{axis} position of cell centres"})
     return xr.Dataset(data, coords=coords)
+
+
+def _grains_per_phase(grains: GrainTable, n_phases: int) -> np.ndarray:
+    """Living tracked grains of each phase."""
+    alive = grains.alive()
+    return np.bincount(np.asarray(grains.phase, dtype=int)[alive - 1], minlength=n_phases).astype("i4")
+
+
+def grain_table_attribute(grains: GrainTable) -> str:
+    """The run attribute ``grain_table``: JSON lists indexed by grain id - 1 (phase as a name,
+    orientation in degree, born and ended in s (null while alive), merged_into: 0 for none)."""
+    records = grains.records()
+    return json.dumps({**records, "phase": [PHASES[i] for i in records["phase"]], "units": {"orientation_deg": "degree", "born_s": "s", "ended_s": "s"}})

@@ -236,6 +236,21 @@ class ModelParameters:
         interval and the seeds are planted at its end.
     seed
         Seed of the random generator (nucleation sampling).
+    grain_threshold
+        A grain is a connected region of one order parameter where eta exceeds this
+        (:mod:`phasefield.model.tracking`); 0.5 is the interface centre.
+    grain_reassignment
+        True: a slot may hold several grains, kept apart by moving one of two that come
+        close to another slot of their phase (:mod:`phasefield.model.reassignment`), and
+        nuclei go to the slot with most room; False: one grain per slot (grains of one slot
+        merge where they meet).
+    reassignment_distance_widths
+        Two grains of one slot closer than this many interface widths (between their
+        cores) are separated. At least 2.5: the eta > 0.01 halo of a grain reaches 1.15
+        widths beyond its eta = 0.5 line, so two halos touch below 2.3.
+    merge_misorientation_deg
+        Two grains of one slot whose orientations differ by at most this many degrees
+        are left to merge when they meet (coalescence); others are separated.
     constant_measure_phase
         Grains of this phase keep their initial area (3D: volume) through a
         Lagrange multiplier (:mod:`phasefield.model.constraints`); "" for none.
@@ -333,6 +348,11 @@ class ModelParameters:
     crystallization_seed_scale: float = 2.0
     nucleation_interval_s: float = 0.1
     seed: int = 0
+
+    grain_threshold: float = 0.5
+    grain_reassignment: bool = False
+    reassignment_distance_widths: float = 4.0
+    merge_misorientation_deg: float = 1.0
 
     constant_measure_phase: str = ""
 
@@ -669,6 +689,7 @@ def _validate(p: ModelParameters) -> None:
     _validate_misfit(p)
     _validate_facets(p)
     require(p.seed >= 0, "seed", p.seed, "an integer >= 0")
+    _validate_tracking(p)
     require(0 < p.dt_initial_s <= p.dt_max_s, "dt_initial_s", p.dt_initial_s, f"in (0, dt_max_s = {p.dt_max_s}] s")
     require(0 < p.time_tolerance <= 0.5, "time_tolerance", p.time_tolerance, "in (0, 0.5] (relative local error per step)")
     require(0 < p.max_field_change <= 0.5, "max_field_change", p.max_field_change, "in (0, 0.5]")
@@ -695,6 +716,27 @@ def _validate_misfit(p: ModelParameters) -> None:
         p.misfit_tolerance_deg,
         f"in [0, {MAX_MISFIT_TOLERANCE_DEG:g}] degree",
     )
+    # the misfit pairs are judged by one orientation per slot; with reassignment a slot holds
+    # grains of several orientations (phasefield.model.tracking)
+    require(
+        p.misfit_strain == 0 or not p.grain_reassignment,
+        "grain_reassignment",
+        p.grain_reassignment,
+        f"false while misfit_strain is not 0 (it is {p.misfit_strain:g}): the misfit energy reads one orientation per order parameter",
+    )
+
+
+def _validate_tracking(p: ModelParameters) -> None:
+    """Grain tracking and reassignment (:mod:`phasefield.model.tracking`, :mod:`phasefield.model.reassignment`)."""
+    require(0 < p.grain_threshold < 1, "grain_threshold", p.grain_threshold, "in (0, 1)")
+    require(isinstance(p.grain_reassignment, bool), "grain_reassignment", p.grain_reassignment, "true or false")
+    require(
+        2.5 <= p.reassignment_distance_widths <= 20,
+        "reassignment_distance_widths",
+        p.reassignment_distance_widths,
+        "in [2.5, 20] interface widths (below 2.3 the eta > 0.01 halos of two grains touch)",
+    )
+    require(0 <= p.merge_misorientation_deg <= 180, "merge_misorientation_deg", p.merge_misorientation_deg, "in [0, 180] degree")
 
 
 def _check_pairs(name: str, mapping: Mapping[str, float], ok, allowed: str) -> None:

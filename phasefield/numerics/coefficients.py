@@ -213,6 +213,9 @@ def gradient_energy(
 
     ``facets`` (per grain a :class:`~phasefield.model.anisotropy.FacetSet` or None) and
     ``orientation_deg`` switch the anisotropy on; ``facets=None``: isotropic.
+    ``orientation_deg`` is one angle per slot (grains,) or one per slot and cell (grains, cells),
+    the orientation of the tracked grain owning the cell (a slot may hold grains of several
+    orientations, :mod:`phasefield.model.tracking`); a face takes that of its first cell.
     """
     f = geometry.interior
     diff2 = np.zeros(eta.shape[0:1] + geometry.weight.shape)
@@ -223,6 +226,7 @@ def gradient_energy(
         return GradientEnergy(face_energy, geometry.cell_share(face_energy) / geometry.volume)
     d = geometry.normals.shape[0]
     faceted = [g for g, fs in enumerate(facets) if fs is not None]
+    orientation_deg = face_orientation(orientation_deg, geometry)
     coefficient = np.ones_like(diff2)
     force = np.zeros_like(eta)
     for i in range(eta.shape[0]):
@@ -246,17 +250,29 @@ def gradient_energy(
     return GradientEnergy(face_energy, geometry.cell_share(face_energy) / geometry.volume, coefficient, force)
 
 
+def face_orientation(orientation_deg: np.ndarray, geometry: FaceGeometry) -> np.ndarray:
+    """(grains, faces) orientation [degree] of every face: the slot's own, or that of the face's first cell."""
+    orientation_deg = np.asarray(orientation_deg, dtype=float)
+    if orientation_deg.ndim == 2:
+        return orientation_deg[:, geometry.first]
+    return np.repeat(orientation_deg[:, None], geometry.first.size, axis=1)
+
+
 def _gamma_squared(p, length, live, facets, orientation_deg, d) -> tuple[np.ndarray, np.ndarray]:
-    """c = gamma(p/|p|)^2 on the faces (1 where not live) and dc/dp = 2 gamma xi_t / |p|, (dim, faces)."""
+    """c = gamma(p/|p|)^2 on the faces (1 where not live) and dc/dp = 2 gamma xi_t / |p|, (dim, faces).
+
+    ``orientation_deg`` is per face; gamma is evaluated once per distinct orientation (a slot's
+    grains), each on its own faces."""
     c = np.ones(p.shape[1])
     dc = np.zeros_like(p)
-    if live.any():
-        rotation = grain_rotation(orientation_deg, d)
-        n = p[:, live] / length[live]
+    for angle in np.unique(orientation_deg[live]):
+        on = live & (orientation_deg == angle)
+        rotation = grain_rotation(angle, d)
+        n = p[:, on] / length[on]
         g, xi = gamma_and_gradient(facets, n, rotation)
         xi_t = xi - g * n
-        c[live] = g**2
-        dc[:, live] = 2.0 * g * xi_t / length[live]
+        c[on] = g**2
+        dc[:, on] = 2.0 * g * xi_t / length[on]
     return c, dc
 
 

@@ -51,12 +51,13 @@ import numpy as np
 import xarray as xr
 
 from ..io.frames import Grid, frame_dataset
-from ..model import anisotropy, crystallization, nucleation
+from ..model import anisotropy, crystallization, nucleation, reassignment, tracking
 from ..model import free_energy as fe
 from ..model.constraints import grain_measure, hold_measure, measure_gradient, multiplier
-from ..model.grains import Disc, Microstructure, build_fields, grain_phase_indices, is_substrate
+from ..model.grains import Disc, Microstructure, build_fields, grain_phase_indices, is_substrate, painted
 from ..model.parameters import ModelParameters
-from ..model.phases import PHASES, REGISTRY
+from ..model.phases import PHASES, REGISTRY, SURROUNDINGS
+from ..model.values import ParameterError
 from .backend import make_backend
 from .coefficients import free_energy, local_coefficients, misfit_energy, step_coefficients
 from .geometry import FaceGeometry, grid_mesh
@@ -187,6 +188,18 @@ class State:
     merged: int = 0  # of those, planted next to a grain of their slot (no free slot)
     formed_s: list = dataclasses.field(default_factory=list)  # formation times of the planted nuclei [s]
     error: float = 1.0  # last accepted error estimate / tolerance: the PI controller's memory
+    grains: tracking.GrainTable | None = None  # the tracked grains (identity, phase, orientation, cells)
+    reassigned: int = 0  # grains moved to another slot
+    unresolved: list = dataclasses.field(default_factory=list)  # close pairs [a, b] that found no free slot (they merge)
+
+
+def check_slots(params: ModelParameters, micro: Microstructure) -> None:
+    """Refuse grains sharing slots without reassignment (before any work)."""
+    if not params.grain_reassignment and micro.n_shaped_slots < len(micro.grains):
+        raise ParameterError(
+            f"grain_reassignment = False is not allowed with {len(micro.grains)} grains in {micro.n_shaped_slots} order-parameter slots "
+            "(Microstructure.slots); allowed: grain_reassignment = True, or one slot per grain"
+        )
 
 
 def package_version() -> str:
@@ -208,12 +221,16 @@ class Simulation:
     """
 
     def __init__(self, params: ModelParameters, micro: Microstructure):
+        check_slots(params, micro)
         self.params = params
         self.micro = micro
         self.units = SolverUnits.from_parameters(params)
         self.grains = micro.all_grains()
         self.grain_phase = grain_phase_indices(self.grains)
         self.fixed = is_substrate(self.grains)
+        # slots whose grains are tracked: every evolving one but the surroundings
+        self.tracked = np.flatnonzero(~self.fixed & (self.grain_phase != PHASES.index(SURROUNDINGS)))
+        self.reach_cells = params.reassignment_distance_widths * params.interface_width_nm / params.dx_nm
         shape = params.shape
         # the whole grid on every MPI rank (the fields are replicated; only solves are distributed)
         self.mesh = grid_mesh(shape, fp.serialComm)
@@ -246,11 +263,72 @@ class Simulation:
     # ---- state ------------------------------------------------------------------------------
     def initial_state(self) -> State:
         eta, n = build_fields(self.micro, self.grid.coords_nm, self.params.interface_width_nm)
-        n_shaped = 1 + len(self.micro.grains)
         active = np.zeros(len(self.grains), dtype=bool)
-        active[:n_shaped] = True
+        active[: 1 + self.micro.n_shaped_slots] = True
         orientation = np.array([g.orientation_deg for g in self.grains], dtype=float)
-        return State(time=0.0, eta=eta, n=n, orientation_deg=orientation, active=active, dt=self.params.dt_initial_s / self.units.time_s)
+        state = State(time=0.0, eta=eta, n=n, orientation_deg=orientation, active=active, dt=self.params.dt_initial_s / self.units.time_s)
+        state.grains = tracking.GrainTable.empty(len(self.grains), eta.shape[1])
+        own, _ = painted(self.micro, self.grid.coords_nm, self.params.interface_width_nm)
+        for grain, slot, field in zip(self.micro.grains, self.micro.slot_of_grain, own):
+            if slot in self.tracked:
+                self.register(state, slot, field > self.params.grain_threshold, grain.orientation_deg)
+        self.track(state)
+        return state
+
+    # ---- grains -----------------------------------------------------------------------------
+    def register(self, state: State, slot: int, cells: np.ndarray, orientation_deg: float) -> int:
+        """A new grain in ``slot`` on ``cells`` (matched to its core at the next :meth:`track`); returns its id."""
+        grain = state.grains.new(self.grain_phase[slot], orientation_deg, self.time_s(state))
+        state.grains.owner[slot, cells] = grain
+        return grain
+
+    def track(self, state: State) -> None:
+        """Match every tracked slot's grains to the previous ones (:mod:`phasefield.model.tracking`),
+        then, with ``grain_reassignment``, separate grains of one slot that came close."""
+        self.retrack(state)
+        if self.params.grain_reassignment:
+            self.reassign(state)
+
+    def retrack(self, state: State) -> None:
+        """Rebuild the distances of a table read back from a frame (the grains are the same: a
+        resumed run repeats the uninterrupted one)."""
+        for slot in self.tracked:
+            self._track_slot(state, slot)
+
+    def _track_slot(self, state: State, slot: int) -> None:
+        p = self.params
+        tracking.update(state.grains, slot, state.eta[slot], self.grid.shape, p.grain_threshold, self.grain_phase[slot],
+                        state.orientation_deg[slot], self.time_s(state))
+
+    def reassign(self, state: State) -> None:
+        """Move grains among the slots of their phase until no two of one slot are close
+        (:mod:`phasefield.model.reassignment`); pairs that cannot be separated are logged once and counted."""
+        p = self.params
+        table = state.grains
+        for _ in range(len(table.phase) + 1):  # each move settles a pair; bounded by the grains
+            for slot in self.tracked:
+                partners = [int(t) for t in self.tracked if t != slot and self.grain_phase[t] == self.grain_phase[slot]]
+                found, stuck = reassignment.next_move(table, slot, partners, self.grid.shape, self.reach_cells, p.merge_misorientation_deg)
+                for pair in stuck:
+                    if list(pair) not in state.unresolved:
+                        state.unresolved.append(list(pair))
+                        log.warning("grains %d and %d of slot %d at t=%.4g s: no %s slot has room; they merge where they meet (%d such pairs)",
+                                    *pair, slot, self.time_s(state), PHASES[self.grain_phase[slot]], len(state.unresolved))
+                if found is not None:
+                    break
+            else:
+                return
+            grain, target = found
+            cells = reassignment.move(state.eta, table, grain, int(slot), target)
+            state.active[target] = True
+            self._track_slot(state, int(slot))
+            self._track_slot(state, target)
+            state.reassigned += 1
+            log.info("grain %d moved from slot %d to slot %d at t=%.4g s (%d cells)", grain, slot, target, self.time_s(state), int(cells.sum()))
+
+    def orientations(self, state: State) -> np.ndarray:
+        """Orientation [degree] of the grain owning each cell of each slot (slots, cells): what the facet terms read."""
+        return state.grains.cell_orientation(state.orientation_deg)
 
     def time_s(self, state: State) -> float:
         return state.time * self.units.time_s
@@ -292,8 +370,9 @@ class Simulation:
         mu = fe.chemical_potential(state.n, fe.phase_fractions(eta, self.grain_phase, lc.n_phases), lc)
         m = m0
         previous = math.inf
+        orientation = self.orientations(state) if self.facets is not None else None
         for _ in range(self.params.sweeps):
-            k = step_coefficients(eta, mu, self.grain_phase, evolving, lc, self.geometry, self.facets, state.orientation_deg, self.stabilization)
+            k = step_coefficients(eta, mu, self.grain_phase, evolving, lc, self.geometry, self.facets, orientation, self.stabilization)
             if self.measure_targets:
                 k = self._with_multipliers(k, eta, evolving)
             # before the solvers, which do not stop on NaN (see guards)
@@ -413,6 +492,7 @@ class Simulation:
             bad = out_of_bounds(eta, self.grid.coords_nm)
             if bad is not None:
                 raise FieldFault(f"the order parameters left their bounds after the step to t = {self.time_s(state):.6g} s: {bad}")
+            self.track(state)
             if not clipped:  # a step cut short to land on a time says nothing about the next one
                 state.dt = min(dt * acceptance_factor(error, state.error), dt_max)
                 state.error = error
@@ -423,9 +503,11 @@ class Simulation:
         """Sample the nuclei of the interval that ends now and plant them (see :mod:`phasefield.model.nucleation`).
 
         A nucleus takes a free NVP slot: one never used, else one whose grain has
-        vanished (max eta < ``nucleation.VANISHED``). With none free it is
-        refused: logged as a warning and counted in ``state.refused`` (the run's
-        ``n_refused_nuclei`` attribute).
+        vanished (max eta < ``nucleation.VANISHED``); with ``grain_reassignment``, the
+        NVP slot whose grains are farthest from it (:meth:`roomiest_slot`; reassignment
+        separates it from a grain of that slot that is too close). With none free (every
+        slot's grain sits on the nucleus's cell, with reassignment) it is refused: logged
+        as a warning and counted in ``state.refused`` (the run's ``n_refused_nuclei`` attribute).
         """
         p = self.params
         t1 = self.time_s(state)
@@ -437,14 +519,29 @@ class Simulation:
             log.info("%d NVP nuclei formed before t=%.3f s dissolved: T = %.2f K <= T_c when planted", cells.size, t1, T)
             return planted
         for cell, formed in zip(cells, times):
-            slot = self._free_nvp_slot(state)
+            slot = self._nvp_slot(state, int(cell))
             if slot is None:
                 state.refused += 1
-                log.warning("NVP nucleus formed at t=%.3f s refused: all %d NVP slots hold grains (%d refused so far)",
-                            formed, int((self.grain_phase == _NVP).sum()), state.refused)
+                held = "hold a grain on its cell" if p.grain_reassignment else "hold grains"
+                log.warning("NVP nucleus formed at t=%.3f s refused: all %d NVP slots %s (%d refused so far)",
+                            formed, int((self.grain_phase == _NVP).sum()), held, state.refused)
                 continue
             planted.append(self.plant_nucleus(state, slot, int(cell), nucleation.seed_nucleus(p, T), float(formed)))
         return planted + self.crystallize(state, rng)
+
+    def _nvp_slot(self, state: State, cell: int) -> int | None:
+        if not self.params.grain_reassignment:
+            return self._free_nvp_slot(state)
+        slot, room = self.roomiest_slot(state, _NVP, np.arange(cell, cell + 1))
+        return slot if room > 0.0 else None
+
+    def roomiest_slot(self, state: State, phase: int, cells: np.ndarray) -> tuple[int, float]:
+        """The tracked slot of ``phase`` whose grain cores are farthest from ``cells`` (unused slots
+        first on a tie), and that distance [cells] (inf: the slot holds no grain)."""
+        slots = [int(s) for s in self.tracked if self.grain_phase[s] == phase]
+        rooms = [float(state.grains.distance[s][cells].min(initial=np.inf)) for s in slots]
+        best = max(range(len(slots)), key=lambda k: (rooms[k], not state.active[slots[k]], -slots[k]))
+        return slots[best], rooms[best]
 
     def _free_nvp_slot(self, state: State) -> int | None:
         """An NVP slot never used, else one whose grain vanished; None if all hold grains."""
@@ -465,16 +562,22 @@ class Simulation:
         distance = lens.distance(self.grid.coords_nm, center, normal)
         reach = max(lens.half_chord_nm, 2.0 * p.interface_width_nm)
         parents = np.flatnonzero(self.grain_phase == _A)
+        orientation = float(state.orientation_deg[slot])
         if parents.size:  # epitaxy: the NH4VO3 grain under the nucleus lends its orientation (0 offset: the relationship)
-            parent = state.orientation_deg[parents[np.argmax(state.eta[parents, cell])]]
-            state.orientation_deg[slot] = parent + p.nucleus_orientation_offset_deg
-        state.eta, state.n = nucleation.plant(state.eta, state.n, self.grain_phase, slot, distance, p.interface_width_nm, reach)
+            parent = float(self.orientations(state)[parents[np.argmax(state.eta[parents, cell])], cell])
+            orientation = parent + p.nucleus_orientation_offset_deg
+        if not (p.grain_reassignment and state.active[slot]):  # a slot's own orientation: that of its first grain
+            state.orientation_deg[slot] = orientation
+        reuse = not p.grain_reassignment  # with reassignment the slot keeps its other grains
+        state.eta, state.n = nucleation.plant(state.eta, state.n, self.grain_phase, slot, distance, p.interface_width_nm, reach, reuse=reuse)
         state.active[slot] = True
+        self.register(state, slot, distance <= 0.0, orientation)
+        self.track(state)
         state.nuclei += 1
         state.formed_s.append(float(formed_s))
         log.info("NVP nucleus in slot %d formed at t=%.3f s, planted at %.3f s at (%s) nm, lens R=%.2f/%.2f nm",
                  slot, formed_s, self.time_s(state), center, lens.radius_A_nm, lens.radius_S_nm)
-        return nucleation.Nucleus(formed_s, slot, tuple(center), lens.equivalent_radius_nm, float(state.orientation_deg[slot]))
+        return nucleation.Nucleus(formed_s, slot, tuple(center), lens.equivalent_radius_nm, orientation)
 
     def crystallize(self, state: State, rng: np.random.Generator) -> list[nucleation.Nucleus]:
         """Sample the crystal nuclei of the interval that ends now in the amorphous parent and plant them
@@ -488,8 +591,12 @@ class Simulation:
         that slot's orientation; grains of one slot merge where they meet, with no
         boundary). With no such slot it joins the slot whose grains reach least
         into it (counted in ``state.merged``, the run's ``n_merged_crystal_nuclei``):
-        until grains are reassigned among slots, a crowded region forms fewer grains
-        than nuclei, though the transformed amount follows the nucleation law.
+        a crowded region forms fewer grains than nuclei, though the transformed amount
+        follows the nucleation law. With ``grain_reassignment`` every nucleus gets a
+        random orientation and the slot of its phase whose grains are farthest from it
+        (:meth:`roomiest_slot`); one that lands within two interface widths of a grain
+        core of that slot counts as merged, and reassignment separates it from a grain
+        that comes close (:meth:`reassign`). Each nucleus is registered as a tracked grain.
         """
         p = self.params
         products = tuple(ph for ph in p.crystallization_products if (self.grain_phase == PHASES.index(ph)).any())
@@ -508,7 +615,11 @@ class Simulation:
                 continue
             center = self.grid.coords_nm[:, cell]
             distance = Disc(tuple(center), radius).distance(self.grid.coords_nm)
-            slot, alone = self._crystal_slot(state, kind, distance <= 2.0 * p.interface_width_nm)
+            if p.grain_reassignment:
+                slot, room = self.roomiest_slot(state, kind, distance <= 0.0)
+                alone = room * p.dx_nm > 2.0 * p.interface_width_nm
+            else:
+                slot, alone = self._crystal_slot(state, kind, distance <= 2.0 * p.interface_width_nm)
             try:
                 state.eta, state.n = nucleation.plant(
                     state.eta, state.n, self.grain_phase, slot, distance, p.interface_width_nm, radius + 2.0 * p.interface_width_nm,
@@ -518,16 +629,21 @@ class Simulation:
                 state.refused += 1
                 log.warning("%s nucleus formed at t=%.3f s refused: %s (%d refused so far)", product, formed, err, state.refused)
                 continue
+            orientation = float(state.orientation_deg[slot])
+            if p.grain_reassignment or not state.active[slot]:  # without reassignment a slot's grains share its orientation
+                orientation = rng.uniform(0.0, 360.0)
             if not state.active[slot]:
-                state.orientation_deg[slot] = rng.uniform(0.0, 360.0)
+                state.orientation_deg[slot] = orientation
+            self.register(state, slot, distance <= 0.0, orientation)
             if not alone:
                 state.merged += 1
                 log.info("%s nucleus formed at t=%.3f s joins slot %d next to its grain (%d so far)", product, formed, slot, state.merged)
             state.active[slot] = True
+            self.track(state)
             state.crystals += 1
             log.info("%s nucleus in slot %d formed at t=%.3f s, planted at %.3f s at (%s) nm, r=%.2f nm",
                      product, slot, formed, t1, center, radius)
-            planted.append(nucleation.Nucleus(float(formed), slot, tuple(center), radius, float(state.orientation_deg[slot]), product))
+            planted.append(nucleation.Nucleus(float(formed), slot, tuple(center), radius, orientation, product))
         return planted
 
     def _crystal_slot(self, state: State, phase: int, near: np.ndarray) -> tuple[int, bool]:
@@ -545,7 +661,8 @@ class Simulation:
     def free_energy_J(self, state: State) -> float:
         """Total free energy [J, per metre of thickness in 2D]: the functional the equations descend."""
         lc = self._local(self.temperature_K(state.time))
-        total = free_energy(state.eta, state.n, self.grain_phase, lc, self.geometry, self.facets, state.orientation_deg)
+        orientation = self.orientations(state) if self.facets is not None else None
+        total = free_energy(state.eta, state.n, self.grain_phase, lc, self.geometry, self.facets, orientation)
         return total * self.units.energy_J_m3 * self.units.length_m**self.grid.dim
 
     def misfit_energy_J(self, state: State) -> np.ndarray:
@@ -570,6 +687,7 @@ class Simulation:
             active=state.active,
             grid=self.grid,
             free_energy_J=self.free_energy_J(state),
+            grains=state.grains,
             misfit_energy_J=self.misfit_energy_J(state),
         )
 

@@ -118,10 +118,10 @@ def test_the_parameters_come_back_as_the_parameter_object(reacted):
     assert type(back) is EpitaxyParameters and back == params
 
 
-def test_the_grain_table_matches_the_run(reacted):
+def test_the_slot_table_matches_the_run(reacted):
     path, params = reacted
     ds = open_run(path)
-    table = ds.nvp.grains()
+    table = ds.nvp.slots()
     last = ds.isel(time=-1)
     np.testing.assert_array_equal(table["area_nm2"], last["grain_area"].values)
     assert list(table["phase"]) == [str(p) for p in ds["grain_phase"].values]
@@ -135,6 +135,26 @@ def test_the_grain_table_matches_the_run(reacted):
         assert any(t <= t_seen <= t + params.output_interval_s + 1e-9 for t in formed)
     # the grains in use at the start are there from the first frame
     assert (table.loc[table["phase"] == "NH4VO3", "first_in_use_s"] == 0.0).all()
+
+
+def test_the_tracked_grains_partition_their_slots_and_keep_their_orientation(reacted):
+    path, _ = reacted
+    ds = open_run(path)
+    table = ds.nvp.grains()
+    assert table.index.name == "grain" and {"slot", "phase", "area_nm2", "centroid_x_nm", "orientation_deg", "born_s"} <= set(table.columns)
+    # every cell of a slot holding grains belongs to one of them: their areas add up to the slot's
+    # grain_area, computed by the frame writer from eta alone (to round-off of the sums)
+    last = ds.isel(time=-1)
+    for slot, group in table.groupby("slot"):
+        assert group["area_nm2"].sum() == pytest.approx(float(last["grain_area"][slot]), rel=1e-9)
+        assert (group["phase"] == str(ds["grain_phase"].values[slot])).all()
+    # NVP grains take the orientation of the NH4VO3 grain they nucleate on (epitaxy, paper Fig. 4)
+    nh4vo3 = table.loc[table["phase"] == "NH4VO3", "orientation_deg"]
+    nvp = table.loc[table["phase"] == "NVP", "orientation_deg"]
+    assert len(nvp) >= 1 and set(nvp) <= set(nh4vo3)
+    history = ds.nvp.grain_history()
+    assert history["area"].dims == ("time", "tracked_grain") and history["area"].attrs["units"] == "nm2"
+    np.testing.assert_array_equal(history["phase"].values[table.index - 1], table["phase"].values)
 
 
 def test_phases_of_a_run_agree_with_its_phase_map(reacted):

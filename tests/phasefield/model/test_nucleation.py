@@ -218,6 +218,26 @@ def test_a_slot_whose_grain_vanished_takes_the_next_nucleus():
     assert state.eta[slot].max() > 0.9
 
 
+def test_with_reassignment_nuclei_share_the_one_nvp_slot_as_tracked_grains():
+    """One NVP slot, reassignment on: where one nucleus was planted and the rest refused above, each
+    nucleus away from NVP goes into the one slot, a tracked NVP grain with the orientation of the
+    NH4VO3 grain under it (33 degree); n conserved."""
+    from scenarios.epitaxy import microstructure
+
+    p = small_epitaxy(nvp_slots=1, nucleation_prefactor_per_m_s=5e16, grain_reassignment=True, nh4vo3_orientation_deg=33.0)
+    sim = Simulation(p, microstructure(p))
+    state = sim.initial_state()
+    before = state.n.sum(axis=1)
+    state.time = p.nucleation_interval_s / sim.units.time_s
+    planted = [n for n in sim.nucleate(state, np.random.default_rng(0)) if n.phase == "NVP"]
+    assert len(planted) >= 2 and {n.slot for n in planted} == {int(np.flatnonzero(sim.grain_phase == _NVP)[0])}
+    table = state.grains
+    nvp = [g for g in range(1, len(table.phase) + 1) if table.phase[g - 1] == _NVP]
+    assert len(nvp) == len(planted)  # each nucleus registered (two that overlap on planting merge: same orientation)
+    assert {table.orientation_deg[g - 1] for g in nvp} == {33.0} and {n.orientation_deg for n in planted} == {33.0}
+    np.testing.assert_allclose(state.n.sum(axis=1), before, rtol=1e-12)
+
+
 # ---- sampling -----------------------------------------------------------------------------------
 def _straight_contact(height_nm: float = 16.0):
     """h of a flat NH4VO3 | NaH2PO4 interface across a box (profile of the model)."""
