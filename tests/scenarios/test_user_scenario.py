@@ -25,13 +25,8 @@ import scenarios
 @dataclass(frozen=True)
 class OneDiscParameters(phasefield.ModelParameters):
     disc_radius_nm: float = 4.0
-    grid: int = 32
-    domain_nm: tuple[float, ...] = (16.0, 16.0)
     start_temperature_C: float = 650.0
     hold_temperature_C: float = 650.0
-    ramp_K_per_s: float = 0.0
-    duration_s: float = 0.2
-    output_interval_s: float = 0.1
 
 
 def run(p, out=None, **options):
@@ -52,6 +47,9 @@ def _painted_disc_area(radius_nm: float, width_nm: float) -> float:
 
     return quad(lambda rho: 2.0 * math.pi * rho * h(rho - radius_nm), 0.0, radius_nm + 20.0 * width_nm, limit=200)[0]
 
+# a small, short run (the file keeps ModelParameters' defaults for the rest)
+SMALL = ["--grid", "32", "--set", "domain_nm=16,16", "--set", "ramp_K_per_s=0", "--set", "duration_s=0.2", "--set", "output_interval_s=0.1"]
+
 
 @pytest.fixture
 def user_file(tmp_path):
@@ -68,9 +66,9 @@ def test_a_user_scenario_file_runs_with_its_own_parameters(user_file, tmp_path, 
     radial profile (measured 8e-6). The P-bearing units are conserved to 1e-12 (README, Output:
     amount) and no V appears."""
     out = tmp_path / "disc.nc"
-    assert main(["run", str(user_file), "--set", "disc_radius_nm=5", "--show-params"]) == 0
+    assert main(["run", str(user_file), *SMALL, "--set", "disc_radius_nm=5", "--show-params"]) == 0
     assert "disc_radius_nm" in capsys.readouterr().out
-    assert main(["run", str(user_file), "--set", "disc_radius_nm=5", "--out", str(out), "-q"]) == 0
+    assert main(["run", str(user_file), *SMALL, "--set", "disc_radius_nm=5", "--out", str(out), "-q"]) == 0
     ds = open_run(out, chunks=None)
     assert json.loads(ds.attrs["parameters"])["disc_radius_nm"] == 5.0
     assert list(ds.grain_phase.values) == ["surroundings", "NaH2PO4"]
