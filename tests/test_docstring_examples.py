@@ -1,9 +1,13 @@
-"""The ``>>>`` examples in the docstrings of every package run and give what they show."""
+"""The ``>>>`` examples in the docstrings of every package run and give what they show.
+
+Every ``>>>`` line of a module's source must be an example doctest runs (a module without
+examples passes only because it has none; one whose examples doctest does not collect fails)."""
 
 from __future__ import annotations
 
 import doctest
 import importlib
+import inspect
 import pkgutil
 
 import pytest
@@ -21,5 +25,8 @@ MODULES = sorted(
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
+    examples = sum(line.lstrip().startswith(">>>") for line in inspect.getsource(module).splitlines())
+    assert result.attempted == examples

@@ -103,4 +103,3 @@ def test_papers_relationship_builds_with_a_user_structure_for_the_substrate():
     rel = OrientationRelationship((1, 2, -1), (1, 2, -1), (2, -1, 0), (2, -1, 0))
     atoms = interface(bulk("NZSP"), "NVP", rel, layers_sub=1, layers_epi=1)
     assert atoms.info["strain_sub"][0] == pytest.approx(-atoms.info["strain_epi"][0], rel=0.02)
-    assert len(atoms) > 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import ase.io
 import numpy as np
 import pytest
@@ -18,8 +20,8 @@ def test_facet_traces_are_plain_numbers_that_close_a_wulff_polygon():
     angles = np.sort([t.angle_deg for t in traces])
     gaps = np.diff(np.append(angles, angles[0] + 360.0))
     assert gaps.max() < 180.0  # normals all round: the polygon is closed
-    with pytest.raises(Exception):
-        traces[0].angle_deg = 1.0  # frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        traces[0].angle_deg = 1.0
 
 
 def test_epitaxy_misfit_returns_the_best_coincidence():

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from phasefield import Grain, HalfSpace, Microstructure, ModelParameters, Simulation
+from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, Simulation
 from phasefield.model import free_energy as fe
 from phasefield.model import nucleation
-from phasefield.model.grains import build_fields, grain_phase_indices
+from phasefield.model.grains import build_fields, grain_phase_indices, profile
 from phasefield.model.parameters import BOLTZMANN
 from phasefield.model.phases import PHASES
 from tests.conftest import isothermal, small_epitaxy
@@ -175,6 +175,40 @@ def test_planting_sets_nvp_densities_in_the_seed_and_conserves_both_species(epit
     lens = nucleation.seed_nucleus(p, 983.15)
     assert distance[changed].max() < lens.radius_S_nm + lens.half_chord_nm + 4 * p.interface_width_nm
 
+
+
+def test_a_seed_replaces_only_precursor():
+    """README, Nucleation: the seed replaces only precursor. A lens 1.5 x the critical one at 710 degC
+    (radii 6 / 9 nm, 48 cells) planted on a short NH4VO3/NaH2PO4 neck reaches past it into the
+    surroundings and over an NVP grain already there (12 of its cells are mostly theirs), above an
+    NZSP substrate: the surroundings, NZSP and the other NVP grain keep their order parameters bit
+    for bit, the seed never exceeds the precursor that was in a cell (to rounding, 1e-13), the
+    order parameters' sum is unchanged (rounding) and both species are conserved."""
+    p = isothermal(710.0, grid=64, domain_nm=(40.0, 24.0), interface_width_nm=2.0, nucleation_prefactor_per_m_s=0.0)
+    micro = Microstructure(
+        grains=(Grain("NZSP", fixed=True), Grain("NH4VO3", 12.0), Grain("NaH2PO4"), Grain("NVP", 40.0)),
+        shapes=(HalfSpace(9.0), Disc((14.0, 12.0), 6.5), Disc((23.5, 12.0), 4.0), Disc((19.5, 17.5), 2.0)),
+        empty_slots=("NVP",),
+    )
+    sim = Simulation(p, micro)
+    state = sim.initial_state()
+    eta0, n0 = state.eta.copy(), state.n.copy()
+    h = fe.phase_fractions(eta0, sim.grain_phase, len(PHASES))
+    cell = int(np.argmax(nucleation.contact_weight(h)))
+    lens = nucleation.critical_nucleus(p, 983.15).scaled(1.5)
+    slot = len(sim.grain_phase) - 1
+    sim.plant_nucleus(state, slot, cell, lens)
+    precursor = np.isin(sim.grain_phase, [PHASES.index("NH4VO3"), PHASES.index("NaH2PO4")])
+    others = np.flatnonzero(~precursor & (np.arange(len(sim.grain_phase)) != slot))
+    # the lens does cover cells of the other grains (else "only" would not be tested)
+    inside = profile(lens.distance(sim.grid.coords_nm, sim.grid.coords_nm[:, cell], nucleation.contact_normal(h, sim.geometry.gradient, cell)), p.interface_width_nm) > 0.5
+    assert (inside & (eta0[others].sum(axis=0) > 0.5)).sum() >= 10
+    for g in others:
+        np.testing.assert_array_equal(state.eta[g], eta0[g], err_msg=f"grain {g} ({PHASES[sim.grain_phase[g]]})")
+    assert state.eta[slot].max() > 0.5
+    assert (state.eta[slot] - eta0[precursor].sum(axis=0)).max() < 1e-13
+    np.testing.assert_allclose(state.eta.sum(axis=0), eta0.sum(axis=0), atol=1e-13)
+    np.testing.assert_allclose(state.n.sum(axis=1), n0.sum(axis=1), rtol=1e-12)
 
 def test_nvp_survives_nucleation_and_grows_in_a_small_epitaxy_run():
     """Through the whole nucleation path: the NVP area dips while the V its seed displaced

@@ -46,15 +46,6 @@ def test_tables_derive_from_the_registry():
     assert REGISTRY.condensed == ("amorphous", "NH4VO3", "NaH2PO4", "NVP")
 
 
-def test_chemical_energies_are_the_model_g_of_T():
-    p = ModelParameters()
-    T = 990.0
-    g = REGISTRY.chemical_energies_J_m3(p, T)
-    assert g[REGISTRY.index("NVP")] == p.reaction_entropy_J_m3K * (p.critical_temperature_K - T) == p.nvp_driving_force_J_m3(T)
-    assert g[REGISTRY.index("amorphous")] == p.crystallization_entropy_J_m3K * (T - p.crystallization_temperature_K)
-    assert [g[i] for i, name in enumerate(PHASES) if name not in ("NVP", "amorphous")] == [0.0] * 4
-
-
 def test_a_copy_with_a_new_phase_appends_it():
     extended = REGISTRY.with_phase(INTERMEDIATE)
     assert extended.names == (*PHASES, "VOPO4")

@@ -109,6 +109,25 @@ def test_circle_shrinks_at_curvature_flow_rate():
     assert np.all(np.diff(area) < 0)
 
 
+def test_the_nvp_front_turns_back_at_700_degC():
+    """README, The model: NVP is unstable below 700 degC (g_NVP = dS (T_c - T), the paper's
+    threshold). A flat NVP|NH4VO3 front with the chemistry decoupled (A -> 0) and a mobility without
+    Arrhenius factor (so that only g changes with T) advances into NH4VO3 at 705 degC and retreats
+    at 695 degC at the same speed: g linear in T and zero at 700 degC, read from the dynamics, not
+    from the code's formula. Measured: +0.48754 / -0.48754 nm/s (equal to 1.4e-9; mu dS 5 K =
+    0.5 nm/s, the 2.5 % the planar-front test below allows for). Tolerance 1e-3 on v(705) + v(695):
+    a T_c 0.01 K away from 973.15 K would make it 4e-3."""
+    velocity = {}
+    for temperature_C in (705.0, 695.0):
+        p, micro = _flat("NVP", "NH4VO3", position_nm=10.0, temperature_C=temperature_C, duration_s=1.0, output_interval_s=0.25,
+                         chemical_stiffness_J_m3=1.0, nucleation_prefactor_per_m_s=0.0, mobility_activation_J_mol=0.0)
+        ds = run(p, micro)
+        front = ds.phase_area.sel(phase="NVP").values / p.domain_nm[1]
+        velocity[temperature_C] = np.polyfit(ds.time.values[1:], front[1:], 1)[0]
+    assert velocity[705.0] > 0.3  # nm/s: mu dS 5 K = 0.5 nm/s
+    assert abs(velocity[705.0] + velocity[695.0]) < 1e-3 * velocity[705.0]
+
+
 @pytest.mark.parametrize("undercooling_K", [1.0, 2.0])
 def test_planar_front_moves_at_mobility_times_driving_force(undercooling_K):
     """NVP replaces NH4VO3 at v = mu dG, dG = dS (T - T_c), when c is decoupled (A -> 0)."""

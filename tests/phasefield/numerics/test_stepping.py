@@ -150,6 +150,31 @@ def test_step_above_the_tolerance_is_rejected_and_retried_smaller():
     assert state.error <= 1.0 or state.n_steps > 1  # every accepted unclipped step met the tolerance
 
 
+
+def test_a_step_changing_a_field_by_more_than_max_field_change_is_retried_at_half_size():
+    """README, Time stepping: max_field_change caps what one step may change in any field. With a
+    cap of 0.02 on the shrinking circle, every step tried is recorded: no kept step changes a field
+    by more than 0.02, and each one that did was retried at exactly half its size (whatever its
+    error estimate, which sets the factor otherwise). Measured: 20 steps kept, 17 over the cap."""
+    p, micro = _circle(duration_s=0.5, output_interval_s=0.5, dt_initial_s=0.05, dt_max_s=0.05, time_tolerance=0.5, max_field_change=0.02)
+    sim = Simulation(p, micro)
+    tried = []
+    whole = sim.doubled_step
+
+    def recording(state, dt):
+        result = whole(state, dt)
+        tried.append((dt, result[2], result[3]))
+        return result
+
+    sim.doubled_step = recording
+    state = sim.advance(sim.initial_state(), 0.5 / sim.units.time_s)
+    too_large = [i for i, (_, change, _) in enumerate(tried) if change > 0.02]
+    assert too_large and state.n_rejected >= len(too_large)
+    for i in too_large:
+        assert tried[i + 1][0] == pytest.approx(0.5 * tried[i][0], rel=1e-12)
+    kept = [change for _, change, error in tried if change <= 0.02 and error <= 1.0]
+    assert len(kept) == state.n_steps == len(tried) - state.n_rejected
+
 def test_dt_grows_to_its_cap_while_nothing_moves():
     """A relaxed flat grain boundary does not move: the estimate is ~0 and dt doubles up to dt_max_s."""
     p = isothermal(grid=32, domain_nm=(16.0, 2.0), interface_width_nm=2.0, dt_initial_s=1e-3, dt_max_s=0.05, duration_s=1.0, output_interval_s=1.0)

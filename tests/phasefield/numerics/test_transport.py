@@ -1,7 +1,8 @@
 """Matter transport: two conserved species moved by bulk, boundary and surface diffusion.
 
 References that the code does not contain: conservation (fluxes between cells
-cancel), the direction of a surface path (nothing crosses a flat surface), and
+cancel), the direction of a surface or boundary path (nothing crosses a flat surface or
+boundary) and its hand-integrated width 2l/3, a phase with D = 0 that lets nothing in, and
 Mullins' law for a sinusoidal surface relaxing by surface diffusion alone
 (W. W. Mullins, J. Appl. Phys. 28 (1957) 333 and 30 (1959) 77): the amplitude
 decays as exp(-B q^4 t) with B = delta D_s sigma / (A drho^2) in this model's
@@ -71,6 +72,66 @@ def test_a_surface_path_carries_nothing_across_a_flat_surface():
     expected = lc.transport_susceptibility * lc.surface_diffusivity[sim.grain_phase[1]] / np.cosh(p.dx_nm / p.interface_width_nm) ** 4
     assert added.max() == pytest.approx(expected, rel=1e-3)
 
+
+
+@pytest.mark.parametrize("partner", ["NaH2PO4", "NZSP", "surroundings"])
+def test_the_boundary_path_runs_along_condensed_boundaries_and_integrates_to_two_thirds_of_the_width(partner):
+    """NH4VO3 below y = 10 nm, the partner above, no lattice and no surface path: the boundary
+    path adds chi D_gb 16 eta_i^2 eta_j^2 to the faces along the boundary and nothing across it,
+    for a condensed/condensed and a condensed/NZSP boundary; a free surface (NH4VO3/surroundings)
+    is not a boundary and gets nothing from it (README, The model: Transport).
+
+    Hand values: on the tanh profile 16 eta_i^2 eta_j^2 = sech^4(2 d / l), so the faces next to the
+    boundary (cells at d = dx/2) carry sech^4(dx / l) (rounding: 1e-12), and one column of faces
+    along it sums to int sech^4(2 d / l) dd = (l/2)(4/3) = 2l/3 (midpoint rule on 10 faces per l
+    of a smooth function: measured 1e-5 off; tolerance 1e-4)."""
+    p = isothermal(grid=24, domain_nm=(12.0, 20.0), interface_width_nm=2.0, diffusivity_m2_s={"NH4VO3": 0.0, "NaH2PO4": 0.0},
+                   surface_diffusivity_m2_s={}, boundary_diffusivity_m2_s=1e-16)
+    if partner == "surroundings":
+        micro = Microstructure(grains=(Grain("NH4VO3"),), shapes=(HalfSpace(10.0),))
+    else:
+        micro = Microstructure(grains=(Grain("NH4VO3"), Grain(partner)), shapes=(HalfSpace(100.0), HalfSpace(10.0, below=False)))
+    sim = Simulation(p, micro)
+    lc = sim._local(sim.temperature_K(0.0))
+    M = transport_mobility(sim.initial_state().eta, sim.grain_phase, lc, sim.geometry) / (lc.transport_susceptibility * lc.boundary_diffusivity)
+    g = sim.geometry
+    x = sim.grid.coords_nm[0]
+    across = g.interior & (np.abs(g.normals[1]) > 0.5)
+    along = g.interior & (np.abs(g.normals[0]) > 0.5)
+    one_column = along & (x[g.first] == x.min())
+    if partner == "surroundings":
+        assert np.abs(M).max() == 0.0
+    else:
+        # across: only the far tails, where the boundary normal is undefined (|grad eta| < 1e-6)
+        assert np.abs(M[across]).max() < 1e-9
+        assert M[along].max() == pytest.approx(np.cosh(p.dx_nm / p.interface_width_nm) ** -4, rel=1e-12)
+        assert M[one_column].sum() * p.dx_nm == pytest.approx(2 * p.interface_width_nm / 3, rel=1e-4)
+
+
+@pytest.mark.parametrize("nh4vo3_diffusivity", [0.0, 1e-16])
+def test_nothing_flows_into_a_phase_with_zero_diffusivity(nh4vo3_diffusivity):
+    """NaH2PO4 (x < 12 nm, D = 1e-16 m^2/s) with a 5 % P excess far from its flat boundary with
+    NH4VO3 (x > 12 nm), no boundary or surface path, the boundary held still (mobility 1e-25):
+    with D_NH4VO3 = 0 no P reaches the NH4VO3 beyond two interface widths (README, The model:
+    the lattice path's harmonic face mean); the control with D_NH4VO3 = D_NaH2PO4 shows the same
+    2 s would carry P there. Measured: 1.6e-10 against 0.76 (sum of n_P over those cells); bounds
+    1e-8 (the NaH2PO4 fraction in those cells, eta^2 of a tanh tail, is below 1e-7) and 0.1."""
+    p = isothermal(grid=48, domain_nm=(24.0, 2.0), interface_width_nm=2.0, nucleation_prefactor_per_m_s=0.0,
+                   diffusivity_m2_s={"NaH2PO4": 1e-16, "NH4VO3": nh4vo3_diffusivity}, surface_diffusivity_m2_s={}, boundary_diffusivity_m2_s=0.0,
+                   interface_mobility_m4_Js={"NH4VO3/NaH2PO4": 1e-25})
+    sim = Simulation(p, Microstructure(grains=(Grain("NaH2PO4"), Grain("NH4VO3")), shapes=(HalfSpace(100.0, axis=0), HalfSpace(12.0, axis=0, below=False))))
+    state = sim.initial_state()
+    x = sim.grid.coords_nm[0]
+    state.n[1] *= np.where(x < 6.0, 1.05, 1.0)
+    start = state.n.copy()
+    state = sim.advance(state, 2.0 / sim.units.time_s)
+    deep = x > 12.0 + 2 * p.interface_width_nm
+    arrived = float((state.n[1] - start[1])[deep].sum())
+    if nh4vo3_diffusivity == 0.0:
+        assert abs(arrived) < 1e-8
+    else:
+        assert arrived > 0.1
+    np.testing.assert_allclose(state.n.sum(axis=1), start.sum(axis=1), rtol=1e-12)
 
 @dataclass(frozen=True)
 class _Wavy:
