@@ -30,21 +30,27 @@ from .io.selection import Region, frame_index
 # for, so that importing phasefield, as every run does, stays as fast as without them
 
 
-def parameter_class(name: str) -> type[ModelParameters]:
+def parameter_class(name: str, source: str | None = None) -> type[ModelParameters]:
     """The parameter class a run file names (``module.Class``, or a bare class name already imported).
 
     The module is imported by name, as pickle does: the run file, not this package, says which.
+    A class from a user scenario file (``nvp-growth run FILE.py``) is not importable by name; it
+    is found once the file is loaded (``scenarios.load_file(source)``): reading a run never runs
+    a file's code by itself. ``source``: the file that defined the class (the run's
+    ``parameters_source`` attribute), named in the error.
     """
     module, _, cls = name.rpartition(".")
+    loaded = {f"{c.__module__}.{c.__qualname__}": c for c in _subclasses(ModelParameters)}
+    loaded.update((c.__qualname__, c) for c in _subclasses(ModelParameters) if c.__qualname__ not in loaded)
+    hint = f"load {source} first (scenarios.load_file)" if source else "import the scenario that defines it first"
+    if name in loaded:
+        return loaded[name]
     if module:
         try:
             return getattr(importlib.import_module(module), cls)
         except (ImportError, AttributeError) as err:
-            raise ValueError(f"parameters_class = {name!r}: cannot import it ({err}); import the scenario that defines it first") from err
-    found = {c.__name__: c for c in _subclasses(ModelParameters)}
-    if name not in found:
-        raise ValueError(f"parameters_class = {name!r} is not a loaded parameter class; import the scenario that defines it first")
-    return found[name]
+            raise ValueError(f"parameters_class = {name!r}: cannot import it ({err}); {hint}") from err
+    raise ValueError(f"parameters_class = {name!r} is not a loaded parameter class; {hint}")
 
 
 def _subclasses(cls: type) -> list[type]:
@@ -78,7 +84,7 @@ class RunAccessor:
         attrs = self._ds.attrs
         if "parameters" not in attrs:
             raise ValueError("this Dataset has no 'parameters' attribute; it was not written by nvp-growth")
-        cls = parameter_class(attrs.get("parameters_class", "ModelParameters"))
+        cls = parameter_class(attrs.get("parameters_class", "ModelParameters"), attrs.get("parameters_source"))
         return cls.from_dict(json.loads(attrs["parameters"]))
 
     def _index(self, time: float | None) -> int:

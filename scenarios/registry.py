@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,9 @@ def load_file(path: str | Path) -> Scenario:
         raise FileNotFoundError(f"scenario file {path} does not exist")
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
+    # registered as importlib's recipe does, so that its classes name their file (a run records it:
+    # ds.nvp.parameters finds the class once the file is loaded again)
+    sys.modules[spec.name] = module
     try:
         spec.loader.exec_module(module)
     except SyntaxError as err:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import logging
 import math
 from dataclasses import dataclass
@@ -200,6 +201,14 @@ def check_slots(params: ModelParameters, micro: Microstructure) -> None:
             f"grain_reassignment = False is not allowed with {len(micro.grains)} grains in {micro.n_shaped_slots} order-parameter slots "
             "(Microstructure.slots); allowed: grain_reassignment = True, or one slot per grain"
         )
+
+
+def _source_file(cls: type) -> str:
+    """The file that defines ``cls`` ("" if none: a class made at run time)."""
+    try:
+        return inspect.getsourcefile(cls) or ""
+    except TypeError:
+        return ""
 
 
 def package_version() -> str:
@@ -701,6 +710,7 @@ class Simulation:
             "package_version": package_version(),
             "parameters": p.to_json(),
             "parameters_class": f"{type(p).__module__}.{type(p).__qualname__}",
+            "parameters_source": _source_file(type(p)),
             "seed": p.seed,
             "backend": p.backend,
             "time_unit_s": self.units.time_s,

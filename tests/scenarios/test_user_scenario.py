@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -77,3 +79,26 @@ def test_a_user_scenario_file_runs_with_its_own_parameters(user_file, tmp_path, 
     assert np.abs(phosphorus / phosphorus[0] - 1).max() < 1e-12
     assert not ds.amount.sel(species="V-bearing unit").values.any()
     assert float(ds.time[-1]) == pytest.approx(0.2)
+
+
+def test_the_parameters_of_a_user_scenario_run_come_back_once_its_file_is_loaded(user_file, tmp_path):
+    """ds.nvp.parameters of a run from a user file: in a fresh process (the class is not importable
+    by name) it is refused naming the file, never running the file's code by itself; after
+    scenarios.load_file(file) it is the run's parameter object, with the file's own field."""
+    out = tmp_path / "disc.nc"
+    assert main(["run", str(user_file), *SMALL, "--set", "disc_radius_nm=5", "--out", str(out), "-q"]) == 0
+    script = (
+        "import sys, phasefield, scenarios\n"
+        f"ds = phasefield.open_run({str(out)!r})\n"
+        "try:\n    ds.nvp.parameters\nexcept ValueError as err:\n    print('refused:', err)\n"
+        f"scenarios.load_file({str(user_file)!r})\n"
+        "p = ds.nvp.parameters\n"
+        "print('back:', type(p).__name__, p.disc_radius_nm)\n"
+    )
+    elsewhere = tmp_path / "elsewhere"  # not the file's folder: python -c puts its cwd on sys.path
+    elsewhere.mkdir()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=elsewhere)
+    assert done.returncode == 0, done.stderr
+    refused, back = done.stdout.splitlines()
+    assert refused.startswith("refused: parameters_class = 'one_disc.OneDiscParameters'") and str(user_file) in refused
+    assert back == "back: OneDiscParameters 5.0"
