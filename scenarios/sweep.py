@@ -485,6 +485,7 @@ def combine(grid: Grid) -> xr.Dataset:
     with dask.config.set(scheduler="synchronous"):  # netCDF reads are not thread-safe; the cluster is closed
         with xr.open_mfdataset(
             paths.tolist(),
+            engine="h5netcdf",  # read through h5py while netCDF-C writes the combined file
             combine="nested",
             concat_dim=dims,
             data_vars="all",
@@ -505,7 +506,8 @@ def combine(grid: Grid) -> xr.Dataset:
                 base_parameters=grid.base.to_json(),
             )
             write_dataset(grid.combined_path, combined)
-    return xr.open_dataset(grid.combined_path, decode_timedelta=False)
+    # lazy, through h5py: netCDF-C is not reentrant (phasefield.open_run)
+    return xr.open_dataset(grid.combined_path, engine="h5netcdf", decode_timedelta=False)
 
 
 def _coordinate(values: tuple[Any, ...]) -> np.ndarray:

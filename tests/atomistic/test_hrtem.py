@@ -165,7 +165,7 @@ def test_figure_and_dataset_carry_the_image_the_fft_and_the_spots(image, specime
     hrtem_figure(image, table).savefig(tmp_path / "hrtem.png")
     assert (tmp_path / "hrtem.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     hrtem_dataset(image, table).to_netcdf(tmp_path / "hrtem.nc")
-    back = xr.open_dataset(tmp_path / "hrtem.nc")
+    back = xr.load_dataset(tmp_path / "hrtem.nc")
     assert back.sizes["spot"] == len(table) and back["spot_d"].attrs["units"] == "Å"
     assert np.allclose(back["image"].values, image["image"].values)
     assert back.attrs["defocus_A"] == pytest.approx(ImagingParameters().defocus)

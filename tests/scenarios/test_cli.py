@@ -54,7 +54,7 @@ def test_bad_override_is_refused_before_any_work(tmp_path, capsys):
 def test_run_with_toml_and_overrides_then_resume(tmp_path, small_toml, capsys):
     out = tmp_path / "e.nc"
     assert main(["run", "epitaxy", "--params", str(small_toml), "--out", str(out), "--seed", "4", "--set", "hold_temperature_C=715", "-q"]) == 0
-    ds = xr.open_dataset(out, decode_timedelta=False)
+    ds = xr.load_dataset(out, decode_timedelta=False)
     assert ds.sizes["time"] == 4 and ds.attrs["seed"] == 4 and float(ds.T[-1]) == pytest.approx(988.15)
     ds.close()
     assert main(["run", "epitaxy", "--params", str(small_toml), "--out", str(out)]) == 2  # exists, no --resume
@@ -65,7 +65,7 @@ def test_run_with_toml_and_overrides_then_resume(tmp_path, small_toml, capsys):
 def test_threshold_sweep_reports_nvp_only_above_tc(tmp_path, small_toml):
     out = tmp_path / "thr.nc"
     assert main(["run", "threshold", "--params", str(small_toml), "--out", str(out), "--set", "temperatures_C=690,715", "--set", "workers=2", "-q"]) == 0
-    summary = xr.open_dataset(out)
+    summary = xr.load_dataset(out)
     frac = summary.final_nvp_fraction.sel(hold_temperature_C=[690.0, 715.0]).values
     assert frac[0] == 0.0 and frac[1] > 0.0
     assert np.isnan(summary.nvp_onset_s.sel(hold_temperature_C=690.0))

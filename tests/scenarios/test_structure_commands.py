@@ -41,7 +41,7 @@ def test_export_of_a_real_run_writes_its_grains(small_run, hypothetical_cifs, tm
     printed = capsys.readouterr().out
     assert code == 0 and f"wrote {out} (extxyz" in printed
     atoms = ase.io.read(out)
-    ds = xr.open_dataset(small_run)
+    ds = xr.load_dataset(small_run)
     owner = ds["eta"].isel(time=-1).argmax("grain").values
     present = sorted({int(g) for g in np.unique(owner)} - {0})  # grain 0: the surroundings
     assert list(atoms.info["grains"]) == present
@@ -100,7 +100,7 @@ def test_hrtem_of_the_interface_writes_the_image_and_indexed_spots(hypothetical_
     code = main(["hrtem", "--cif", f"NH4VO3={hypothetical_cifs['NH4VO3']}", "--sampling", "0.2", "--width-nm", "1.3", "--out", str(out)])
     printed = capsys.readouterr().out
     assert code == 0 and "beam along [0 1 2] NH4VO3 // [1 2 -1] NVP" in printed and "(Scherzer)" in printed
-    ds = xr.open_dataset(out)
+    ds = xr.load_dataset(out)
     assert ds["image"].attrs["units"] == "1" and ds["x"].attrs["units"] == "Å" and ds["kx"].attrs["units"] == "1/Å"
     indexed = ds["spot_indexed"].values.astype(bool)
     found = {(str(p), int(h), int(k), int(l)) for p, h, k, l in zip(ds["spot_phase"].values[indexed], ds["spot_h"].values[indexed], ds["spot_k"].values[indexed], ds["spot_l"].values[indexed])}

@@ -26,7 +26,7 @@ REQUIRED = ["T", "c", "eta", "grain_phase", "phase_map", "phase_fraction", "cent
 def test_file_reopens_with_xarray_and_every_variable_has_units(tmp_nc):
     p = small_epitaxy(duration_s=1.0)
     run(p, tmp_nc)
-    ds = xr.open_dataset(tmp_nc, decode_timedelta=False)
+    ds = xr.load_dataset(tmp_nc, decode_timedelta=False)
     for name in REQUIRED:
         assert name in ds.variables, name
     assert missing_cf_attributes(ds) == []
@@ -162,7 +162,7 @@ def test_kill_at_random_moments_keeps_every_returned_frame_and_resumes(tmp_path)
         assert json.loads(ds.attrs["resume_state"]) == {"frame": n - 1}
     assert "writing" in landed and ("merging" in landed or "merged" in landed), landed  # kills inside both kinds of write
     merge(path)
-    whole = xr.open_dataset(path)  # after a merge the file alone holds the whole run
+    whole = xr.load_dataset(path)  # after a merge the file alone holds the whole run
     assert whole.sizes["time"] == frame_count(path)
     whole.close()
     assert not tail_dir(path).exists() and not list(tmp_path.glob(".*.tmp"))
@@ -198,7 +198,7 @@ def test_file_size_limit_is_reported_as_disk_full_and_keeps_the_frames(tmp_path)
     assert open_run(out).sizes["time"] == 4
     proc = subprocess.run(_cli(tmp_path, out, "--resume"), env=_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    ds = xr.open_dataset(out, decode_timedelta=False)
+    ds = xr.load_dataset(out, decode_timedelta=False)
     assert ds.sizes["time"] == 4
     ds.close()
 
@@ -292,7 +292,7 @@ def test_signal_stops_at_a_safe_point_and_the_run_resumes_exactly(tmp_path, sig,
     err = proc.stderr.read().strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     assert err.startswith("nvp-growth: interrupted at t = ") and f"are in {out}; continue with --resume" in err
-    kept = xr.open_dataset(out, decode_timedelta=False)  # merged: the file alone has the frames
+    kept = xr.load_dataset(out, decode_timedelta=False)  # merged: the file alone has the frames
     n = kept.sizes["time"]
     assert f"frames up to {float(kept.time[-1]):.6g} s" in err
     kept.close()
@@ -316,7 +316,7 @@ def test_trimming_headline_outputs_are_in_the_file(tmp_path):
 
     out = tmp_path / "t.nc"
     returned = run_trimming(TrimmingParameters(grid=64, duration_s=0.2, output_interval_s=0.1), out)
-    ds = xr.open_dataset(out, decode_timedelta=False)
+    ds = xr.load_dataset(out, decode_timedelta=False)
     for name in ("facet_sharpness", "boundary_normal_length"):
         np.testing.assert_array_equal(ds[name].values, returned[name].values)
     assert missing_cf_attributes(ds) == []
@@ -330,7 +330,7 @@ def test_wulff_comparison_is_in_the_file(tmp_path):
 
     out = tmp_path / "w.nc"
     returned = run_wulff(WulffParameters(grid=48, duration_s=0.2, output_interval_s=0.1), out)
-    ds = xr.open_dataset(out, decode_timedelta=False)
+    ds = xr.load_dataset(out, decode_timedelta=False)
     np.testing.assert_array_equal(ds.wulff_x.values, returned.wulff_x.values)
     assert ds.attrs["hausdorff_nm"] == returned.attrs["hausdorff_nm"] and ds.sizes["time"] == 3
     assert missing_cf_attributes(ds) == []
