@@ -19,7 +19,8 @@ from ..model.values import ParameterError, one_line
 
 
 def read_run(path: str | os.PathLike, variables: Sequence[str]) -> xr.Dataset:
-    """The frames written so far of a run (:func:`phasefield.open_run`), only ``variables``, in memory.
+    """The frames written so far of a run (:func:`phasefield.open_run`), only ``variables``, lazily
+    (one frame per dask chunk: a movie of a large run reads one frame at a time).
 
     Raises
     ------

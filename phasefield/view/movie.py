@@ -108,6 +108,7 @@ class MovieFrames:
         self.region = (region or Region.whole(ds)).check_inside(ds)
         self.view, self.optics = view, optics
         self.times = np.asarray(ds.time.values, dtype=float)
+        self.temperatures_K = np.asarray(ds.T.values, dtype=float)
         if self.times.size == 0:
             raise NotARunError("the run has no frames yet; allowed: a run with at least one finished frame")
         if view == "tem":
@@ -179,10 +180,10 @@ class MovieFrames:
         """The image data of one frame (RGB uint8, or I/I0 for tem)."""
         if self.view == "tem":
             return tem_frame(self.ds.isel(time=index), self.optics, self.xs, self.ys)
-        phase_map = np.asarray(self.ds.phase_map.values[index])
+        phase_map = np.asarray(self.ds.phase_map.isel(time=index).values)  # one frame's read of a lazy run
         if self.view == "phases":
             return self._lut[phase_map]
-        rgb = (colormaps["viridis"](np.clip(self.ds.c.values[index], 0.0, 1.0))[..., :3] * 255).astype(np.uint8)
+        rgb = (colormaps["viridis"](np.clip(self.ds.c.isel(time=index).values, 0.0, 1.0))[..., :3] * 255).astype(np.uint8)
         surroundings = PHASES.index(SURROUNDINGS)
         rgb[phase_map == surroundings] = self._lut[surroundings]
         return rgb
@@ -190,7 +191,7 @@ class MovieFrames:
     def render(self, index: int) -> np.ndarray:
         """Frame ``index`` as an RGB array (height, width, 3) of uint8."""
         self.image.set_data(self._field(index))
-        temperature_C = float(self.ds.T.values[index]) - 273.15
+        temperature_C = float(self.temperatures_K[index]) - 273.15
         self.label.set_text(f"t = {self.times[index]:.{self.decimals}f} s\nT = {temperature_C:.1f} °C")
         self.fig.canvas.draw()
         return np.ascontiguousarray(np.asarray(self.fig.canvas.buffer_rgba())[..., :3])
