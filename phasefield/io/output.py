@@ -288,8 +288,9 @@ def append_frame(path: str | os.PathLike, frame: xr.Dataset, attrs: dict[str, An
     return count + 1
 
 
-def _copy_frames(target: netCDF4.Dataset, part: Path) -> None:
-    """Append the frame of ``part`` to the open ``target``: raw values, bit for bit."""
+def _copy_frames(target: netCDF4.Dataset, part: Path) -> dict[str, Any]:
+    """Append the frame of ``part`` to the open ``target``: raw values, bit for bit; returns the
+    part's global attributes."""
     with netCDF4.Dataset(part, "r") as src:
         src.set_auto_maskandscale(False)
         n = len(target.dimensions["time"])
@@ -297,7 +298,18 @@ def _copy_frames(target: netCDF4.Dataset, part: Path) -> None:
         for name, var in src.variables.items():
             if "time" in var.dimensions:
                 target.variables[name][n : n + k, ...] = var[...]
-        target.setncatts({a: src.getncattr(a) for a in src.ncattrs()})
+        return {a: src.getncattr(a) for a in src.ncattrs()}
+
+
+def _set_attributes(nc: netCDF4.Dataset, attrs: dict[str, Any]) -> None:
+    """Set global attributes, deleting any old value first: overwriting the run's attributes in
+    place (they grow with a run: grain_table, resume_state) made netCDF-C 4.10 leave an HDF5 object
+    open and segfault on close (not reduced to a small case; the 3-frame crystallization run of
+    tests/phasefield/model/test_crystallization.py::test_crystal_seeds_conserve_both_species_and_land_in_the_amorphous_particle)."""
+    for name in attrs:
+        if name in nc.ncattrs():
+            nc.delncattr(name)
+    nc.setncatts(attrs)
 
 
 def merge(path: str | os.PathLike) -> None:
@@ -318,7 +330,8 @@ def merge(path: str | os.PathLike) -> None:
             with netCDF4.Dataset(tmp, "a") as nc:
                 nc.set_auto_maskandscale(False)
                 for part in parts:
-                    _copy_frames(nc, part)
+                    attrs = _copy_frames(nc, part)
+                _set_attributes(nc, attrs)  # the run's attributes as of its last frame
 
         try:
             edit_atomically(path, add)
@@ -337,7 +350,7 @@ def add_to_run(path: str | os.PathLike, extra: xr.Dataset, attrs: dict[str, Any]
         if extra.variables:
             extra.to_netcdf(tmp, mode="a", engine="netcdf4", encoding=_encoding(extra))
         with netCDF4.Dataset(tmp, "a") as nc:
-            nc.setncatts(attrs)
+            _set_attributes(nc, attrs)
 
     edit_atomically(path, add)
 

@@ -321,6 +321,7 @@ def step_coefficients(
     facets: list | None = None,
     orientation_deg: np.ndarray | None = None,
     stabilization: list | None = None,
+    grain_orientation_deg: np.ndarray | None = None,
 ) -> StepCoefficients:
     """Evaluate every coefficient from the latest iterate.
 
@@ -353,7 +354,7 @@ def step_coefficients(
         and div(kappa S grad eta_i) of the iterate subtracted explicitly, so the
         two cancel once the sweeps have converged.
     """
-    weights = fe.PairWeights.of(eta, grain_phase, lc.misfit_pairs(grain_phase, orientation_deg))
+    weights = fe.PairWeights.of(eta, grain_phase, lc.misfit_pairs(grain_phase, _per_grain(orientation_deg, grain_orientation_deg)))
     L = weights.interpolate(lc.mobility, fallback=float(lc.mobility.max()))
     kappa_face = _kappa_face(weights, lc, geometry)
     grad = gradient_energy(eta, geometry, kappa_face, facets, orientation_deg)
@@ -392,16 +393,25 @@ def free_energy(
     geometry: FaceGeometry,
     facets: list | None = None,
     orientation_deg: np.ndarray | None = None,
+    grain_orientation_deg: np.ndarray | None = None,
 ) -> float:
     """Total free energy in solver units: the functional whose derivative :func:`step_coefficients` uses
-    (with the misfit energy of the grain pairs ``orientation_deg`` puts in the relationship)."""
-    weights = fe.PairWeights.of(eta, grain_phase, lc.misfit_pairs(grain_phase, orientation_deg))
+    (with the misfit energy of the grain pairs the grains' orientations put in the relationship)."""
+    weights = fe.PairWeights.of(eta, grain_phase, lc.misfit_pairs(grain_phase, _per_grain(orientation_deg, grain_orientation_deg)))
     local = fe.local_free_energy(eta, n, grain_phase, lc, weights)
     kappa_face = _kappa_face(weights, lc, geometry)
     return float((local * geometry.volume).sum()) + gradient_energy(eta, geometry, kappa_face, facets, orientation_deg).total(kappa_face)
 
 
-def misfit_energy(eta: np.ndarray, grain_phase: np.ndarray, lc: fe.LocalCoefficients, geometry: FaceGeometry, facets: list | None = None, orientation_deg: np.ndarray | None = None) -> np.ndarray:
+def misfit_energy(
+    eta: np.ndarray,
+    grain_phase: np.ndarray,
+    lc: fe.LocalCoefficients,
+    geometry: FaceGeometry,
+    facets: list | None = None,
+    orientation_deg: np.ndarray | None = None,
+    grain_orientation_deg: np.ndarray | None = None,
+) -> np.ndarray:
     r"""The misfit part of :func:`free_energy` per grain, solver units, (grains,).
 
     kappa(eta) and m(eta) are linear in the pair values, so the misfit energy is the functional
@@ -412,7 +422,7 @@ def misfit_energy(eta: np.ndarray, grain_phase: np.ndarray, lc: fe.LocalCoeffici
     the sum over grains is free_energy with the misfit minus free_energy without, to round-off.
     """
     out = np.zeros(eta.shape[0])
-    pairs = lc.misfit_pairs(grain_phase, orientation_deg)
+    pairs = lc.misfit_pairs(grain_phase, _per_grain(orientation_deg, grain_orientation_deg))
     if pairs is None:
         return out
     weights = fe.PairWeights.of(eta, grain_phase, pairs)
@@ -422,6 +432,14 @@ def misfit_energy(eta: np.ndarray, grain_phase: np.ndarray, lc: fe.LocalCoeffici
     for i in np.flatnonzero(np.asarray(grain_phase) == lc.epitaxy[1]):
         out[i] = lc.misfit_m * float((shares[i] * well).sum()) + lc.misfit_kappa * float((geometry.arithmetic(shares[i]) * face_energy).sum())
     return out
+
+
+def _per_grain(orientation_deg: np.ndarray | None, grain_orientation_deg: np.ndarray | None) -> np.ndarray | None:
+    """One orientation per grain slot for the misfit pairs: ``grain_orientation_deg``, else
+    ``orientation_deg`` when it is per slot (the facet terms may read one per slot and cell)."""
+    if grain_orientation_deg is not None:
+        return grain_orientation_deg
+    return orientation_deg if orientation_deg is not None and np.ndim(orientation_deg) == 1 else None
 
 
 def _kappa_face(weights: fe.PairWeights, lc: fe.LocalCoefficients, geometry: FaceGeometry) -> np.ndarray:

@@ -381,7 +381,8 @@ class Simulation:
         previous = math.inf
         orientation = self.orientations(state) if self.facets is not None else None
         for _ in range(self.params.sweeps):
-            k = step_coefficients(eta, mu, self.grain_phase, evolving, lc, self.geometry, self.facets, orientation, self.stabilization)
+            k = step_coefficients(eta, mu, self.grain_phase, evolving, lc, self.geometry, self.facets, orientation, self.stabilization,
+                                  grain_orientation_deg=state.orientation_deg)
             if self.measure_targets:
                 k = self._with_multipliers(k, eta, evolving)
             # before the solvers, which do not stop on NaN (see guards)
@@ -671,14 +672,15 @@ class Simulation:
         """Total free energy [J, per metre of thickness in 2D]: the functional the equations descend."""
         lc = self._local(self.temperature_K(state.time))
         orientation = self.orientations(state) if self.facets is not None else None
-        total = free_energy(state.eta, state.n, self.grain_phase, lc, self.geometry, self.facets, orientation)
+        total = free_energy(state.eta, state.n, self.grain_phase, lc, self.geometry, self.facets, orientation, state.orientation_deg)
         return total * self.units.energy_J_m3 * self.units.length_m**self.grid.dim
 
     def misfit_energy_J(self, state: State) -> np.ndarray:
         """The misfit part of :meth:`free_energy_J` per grain [J, per metre of thickness in 2D]: that of its
         interfaces with the NH4VO3 grains it is in the orientation relationship with (0 for every other grain)."""
         lc = self._local(self.temperature_K(state.time))
-        energy = misfit_energy(state.eta, self.grain_phase, lc, self.geometry, self.facets, state.orientation_deg)
+        orientation = self.orientations(state) if self.facets is not None else None
+        energy = misfit_energy(state.eta, self.grain_phase, lc, self.geometry, self.facets, orientation, state.orientation_deg)
         return energy * self.units.energy_J_m3 * self.units.length_m**self.grid.dim
 
     def frame(self, state: State) -> xr.Dataset:
