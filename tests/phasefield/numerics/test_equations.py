@@ -7,7 +7,7 @@ import pytest
 from scipy.special import erf
 
 from phasefield import Disc, Grain, HalfSpace, Microstructure, Simulation, run
-from phasefield.numerics.stepping import _SWEEP_FRACTION
+from phasefield.numerics.stepping import sweep_stop_fraction
 from tests.conftest import isothermal
 
 
@@ -129,7 +129,7 @@ def _measures(eta: np.ndarray) -> np.ndarray:
 def test_inexact_sweep_solves_leave_the_step_within_the_sweeps_own_stopping_bound(facets):
     """sweep_solve_fraction: each sweep's solves stop at 1e-3 of their starting residual. The step
     must agree with the one whose every solve reaches solver_tolerance to within what the sweeps'
-    stop already allows: _SWEEP_FRACTION x time_tolerance x the step's largest measure change (the
+    stop already allows: sweep_stop_fraction(time_tolerance) x time_tolerance x the step's largest measure change (the
     bound of Simulation.try_step), on the reacting pair (NVP growing, both species
     moving) over a step of 0.01 s, for several steps in a row. Both species stay conserved to
     round-off (the densities come from the fluxes)."""
@@ -148,5 +148,5 @@ def test_inexact_sweep_solves_leave_the_step_within_the_sweeps_own_stopping_boun
     for (m0, exact, _), (_, inexact, total) in zip(runs[0.0], runs[1e-3]):
         change = np.abs(exact - m0).max()
         assert change > 0.3  # the grains moved (measured 0.8 cells per step)
-        assert np.abs(inexact - exact).max() <= _SWEEP_FRACTION * p.time_tolerance * change
+        assert np.abs(inexact - exact).max() <= sweep_stop_fraction(p.time_tolerance) * p.time_tolerance * change
         np.testing.assert_allclose(total, totals, rtol=1e-12)
