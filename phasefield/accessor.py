@@ -40,17 +40,16 @@ def parameter_class(name: str, source: str | None = None) -> type[ModelParameter
     ``parameters_source`` attribute), named in the error.
     """
     module, _, cls = name.rpartition(".")
-    loaded = {f"{c.__module__}.{c.__qualname__}": c for c in _subclasses(ModelParameters)}
-    loaded.update((c.__qualname__, c) for c in _subclasses(ModelParameters) if c.__qualname__ not in loaded)
     hint = f"load {source} first (scenarios.load_file)" if source else "import the scenario that defines it first"
-    if name in loaded:
-        return loaded[name]
-    if module:
+    if module:  # a loaded scenario file is in sys.modules under its name (scenarios.load_file)
         try:
             return getattr(importlib.import_module(module), cls)
         except (ImportError, AttributeError) as err:
             raise ValueError(f"parameters_class = {name!r}: cannot import it ({err}); {hint}") from err
-    raise ValueError(f"parameters_class = {name!r} is not a loaded parameter class; {hint}")
+    found = {c.__name__: c for c in _subclasses(ModelParameters)}
+    if name not in found:
+        raise ValueError(f"parameters_class = {name!r} is not a loaded parameter class; {hint}")
+    return found[name]
 
 
 def _subclasses(cls: type) -> list[type]:
