@@ -324,6 +324,7 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
         n_crystal_nuclei=state.crystals,
         n_merged_crystal_nuclei=state.merged,
         nucleus_formation_times_s=json.dumps(state.formed_s),
+        nucleus_sites_nm=json.dumps(state.sites_nm),
         n_reassigned_grains=state.reassigned,
         n_unresolved_contacts=len(state.unresolved),
         grain_table=grain_table_attribute(state.grains),
@@ -342,6 +343,7 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
                 "crystals": state.crystals,
                 "merged": state.merged,
                 "formed_s": state.formed_s,
+                "sites_nm": state.sites_nm,
                 "grains": state.grains.records(),
                 "reassigned": state.reassigned,
                 "unresolved": state.unresolved,
@@ -384,6 +386,7 @@ def _load_state(sim: Simulation, path: Path):
         crystals=rs.get("crystals", 0),
         merged=rs.get("merged", 0),
         formed_s=list(rs.get("formed_s", [])),
+        sites_nm=list(rs.get("sites_nm", [])),
         reassigned=rs.get("reassigned", 0),
         unresolved=list(rs.get("unresolved", [])),
     )

@@ -7,7 +7,10 @@ nucleate in it (classical homogeneous nucleation, Poisson-sampled from the run's
 seed, :mod:`phasefield.model.crystallization`) and grow by partitioning the units:
 an NH4VO3 grain takes V and leaves P to the amorphous around it, which favours
 NaH2PO4 there. An NVP slot is present, and stays empty: below T_c no NVP nucleates
-where the new precursor grains touch.
+where the new precursor grains touch. Held above T_c (``--set hold_temperature_C=710``, best
+reached by the epitaxy's ramp, ``start_temperature_C=560``, ``ramp_K_per_s=20``: held at 710 degC
+from the start, thousands of crystal nuclei form within 0.1 s), NVP nucleates at those contacts
+and converts the grains: the whole process, as :mod:`scenarios.threshold` sweeps it.
 
 Kinetic choices (estimates, no measured values): the amorphous precursor's units
 diffuse at 1e-16 m^2/s at the reference temperature (ten times the default, a

@@ -198,6 +198,7 @@ class State:
     crystals: int = 0  # crystal nuclei planted in the amorphous parent
     merged: int = 0  # of those, planted next to a grain of their slot (no free slot)
     formed_s: list = dataclasses.field(default_factory=list)  # formation times of the planted nuclei [s]
+    sites_nm: list = dataclasses.field(default_factory=list)  # their contact cells' centres [nm], in the same order
     error: float = 1.0  # last accepted error estimate / tolerance: the PI controller's memory
     grains: tracking.GrainTable | None = None  # the tracked grains (identity, phase, orientation, cells)
     reassigned: int = 0  # grains moved to another slot
@@ -595,6 +596,7 @@ class Simulation:
         self.track(state)
         state.nuclei += 1
         state.formed_s.append(float(formed_s))
+        state.sites_nm.append([float(x) for x in center])
         log.info("NVP nucleus in slot %d formed at t=%.3f s, planted at %.3f s at (%s) nm, lens R=%.2f/%.2f nm",
                  slot, formed_s, self.time_s(state), center, lens.radius_A_nm, lens.radius_S_nm)
         return nucleation.Nucleus(formed_s, slot, tuple(center), lens.equivalent_radius_nm, orientation)

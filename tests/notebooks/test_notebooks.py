@@ -23,9 +23,14 @@ _SMALL_EPITAXY = (
     '"grid": 48, "domain_nm": (40.0, 24.0), "nh4vo3_radius_nm": 8.0, "nah2po4_radius_nm": 6.0, '
     '"start_temperature_C": 715.0, "ramp_K_per_s": 0.0, "time_tolerance": 0.5'
 )
+# the small whole process of tests/scenarios/test_threshold.py: crystallizes on the ramp from 655 degC
+_SMALL_PROCESS = (
+    '"grid": 40, "domain_nm": (24.0, 20.0), "particle_radius_nm": 8.0, "substrate_height_nm": 4.0, '
+    '"slots_per_phase": 2, "start_temperature_C": 655.0, "duration_s": 3.0, "time_tolerance": 0.5'
+)
 SMALL = {
     "epitaxy_run.py": f"CHANGES = {{{_SMALL_EPITAXY}, 'hold_temperature_C': 715.0, 'duration_s': 3.0}}",
-    "threshold_sweep.py": f"CHANGES = {{{_SMALL_EPITAXY}, 'duration_s': 1.5, 'temperatures_C': (690.0, 715.0)}}",
+    "threshold_sweep.py": f"CHANGES = {{{_SMALL_PROCESS}, 'temperatures_C': (690.0, 715.0)}}",
 }
 
 

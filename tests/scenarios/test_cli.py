@@ -62,17 +62,6 @@ def test_run_with_toml_and_overrides_then_resume(tmp_path, small_toml, capsys):
     assert main(["run", "epitaxy", "--params", str(small_toml), "--out", str(out), "--seed", "4", "--set", "hold_temperature_C=715", "--resume", "-q"]) == 0
 
 
-def test_threshold_sweep_reports_nvp_only_above_tc(tmp_path, small_toml):
-    out = tmp_path / "thr.nc"
-    assert main(["run", "threshold", "--params", str(small_toml), "--out", str(out), "--set", "temperatures_C=690,715", "--set", "workers=2", "-q"]) == 0
-    summary = xr.load_dataset(out)
-    frac = summary.final_nvp_fraction.sel(hold_temperature_C=[690.0, 715.0]).values
-    assert frac[0] == 0.0 and frac[1] > 0.0
-    assert np.isnan(summary.nvp_onset_s.sel(hold_temperature_C=690.0))
-    assert (tmp_path / "thr" / "hold_temperature_C=715.nc").exists()
-    summary.close()
-
-
 def test_crystal_report_prints_the_papers_numbers_and_asks_for_a_cif(capsys):
     assert main(["crystal-report"]) == 0
     out = capsys.readouterr().out
