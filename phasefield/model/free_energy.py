@@ -20,9 +20,10 @@ enter through :math:`\kappa_{ij} = \tfrac34\sigma_{ij} l` and
 :math:`m_{ij} = 6\sigma_{ij}/l`, interpolated as
 :math:`P(\eta) = \sum_{i<j} P_{ij}\eta_i^4\eta_j^4 / \sum_{i<j}\eta_i^4\eta_j^4`
 (exponent 4, not Moelans' 2: see :data:`_PAIR_POWER`). The pair matrices are grain x
-grain: an NVP grain in the epitaxial orientation relationship with an NH4VO3 grain has
-:math:`\sigma_{ij} + \Delta\sigma` with that grain (the misfit energy,
-:mod:`phasefield.model.misfit`; :class:`PairWeights` carries the pairs);
+grain: an NVP grain meets an NH4VO3 grain with :math:`\sigma_{ij} + \Delta\sigma_{ij}`, the
+misfit energy if the two are in the epitaxial orientation relationship, the incoherent
+interface's excess if not (:mod:`phasefield.model.misfit`; :class:`PairWeights` carries
+the excess per grain pair);
 their derivatives with respect to :math:`\eta` vanish in two-phase
 interfaces but not at triple junctions and contact lines, where they decide
 the dihedral angles (Young's law), so the equations keep them:
@@ -118,9 +119,11 @@ class LocalCoefficients:
         chi of a condensed phase: the mobility of a path is M = D chi.
     surroundings, substrate
         Phase indices of the surroundings and of the substrate.
-    misfit_kappa, misfit_m
-        What the misfit energy Delta sigma adds to kappa and m of a grain pair in the
-        orientation relationship (:mod:`phasefield.model.misfit`); 0 without misfit.
+    excess_kappa, excess_m
+        What 1 J/m^2 of pair-energy excess adds to kappa and m (solver units per J/m^2).
+    relationship_excess, incoherent_excess
+        The excess [J/m^2] of an NH4VO3/NVP grain pair in and out of the orientation relationship
+        (:mod:`phasefield.model.misfit`).
     epitaxy
         Phase indices (parent, product) of the epitaxial pair (NH4VO3, NVP).
     misfit_tolerance_deg
@@ -139,8 +142,10 @@ class LocalCoefficients:
     transport_susceptibility: float
     surroundings: int
     substrate: int
-    misfit_kappa: float = 0.0
-    misfit_m: float = 0.0
+    excess_kappa: float = 0.0
+    excess_m: float = 0.0
+    relationship_excess: float = 0.0
+    incoherent_excess: float = 0.0
     epitaxy: tuple[int, int] = (-1, -1)
     misfit_tolerance_deg: float = 0.0
 
@@ -148,14 +153,19 @@ class LocalCoefficients:
     def n_phases(self) -> int:
         return self.chemical_energy.size
 
-    def misfit_pairs(self, grain_phase: np.ndarray, orientation_deg: np.ndarray | None) -> np.ndarray | None:
-        """(grains, grains) 0/1 matrix of the grain pairs that carry the misfit energy, or None if none does
-        (no misfit energy, no orientations given, or no pair in the relationship)."""
-        if self.misfit_m == 0.0 or orientation_deg is None:
+    def pair_excess(self, grain_phase: np.ndarray, orientation_deg: np.ndarray | None) -> np.ndarray | None:
+        """(grains, grains) excess [J/m^2] of each grain pair's energy: the relationship's for NVP/NH4VO3
+        pairs in it, the incoherent one for the other NVP/NH4VO3 pairs, 0 for the rest; None if
+        every entry is 0 or no orientations are given."""
+        if orientation_deg is None or not (self.relationship_excess or self.incoherent_excess):
             return None
         parent, product = self.epitaxy
-        pairs = relationship_pairs(grain_phase, orientation_deg, parent, product, self.misfit_tolerance_deg)
-        return pairs if pairs.any() else None
+        gp = np.asarray(grain_phase)
+        meet = (gp[:, None] == product) & (gp[None, :] == parent)
+        meet = (meet | meet.T).astype(float)
+        related = relationship_pairs(gp, orientation_deg, parent, product, self.misfit_tolerance_deg)
+        excess = self.relationship_excess * related + self.incoherent_excess * (meet - related)
+        return excess if excess.any() else None
 
 
 def phase_sums(eta: np.ndarray, grain_phase: np.ndarray, n_phases: int, power: int = 2) -> np.ndarray:
@@ -209,35 +219,36 @@ class PairWeights:
     grain_phase: np.ndarray
     partners: np.ndarray  # sum_{j != k} x_j
     den: np.ndarray  # sum_{i<j} x_i x_j
-    misfit: np.ndarray | None = None  # (grains, grains) 0/1: the pairs that carry the misfit energy
+    pair_excess: np.ndarray | None = None  # (grains, grains) excess of each pair's energy [J/m^2]
 
     @classmethod
-    def of(cls, eta: np.ndarray, grain_phase: np.ndarray, misfit: np.ndarray | None = None) -> "PairWeights":
-        """The weights of ``eta``; ``misfit`` (:meth:`LocalCoefficients.misfit_pairs`) marks the grain
-        pairs whose coefficients get the ``excess`` of :meth:`interpolate` and :meth:`slope`."""
+    def of(cls, eta: np.ndarray, grain_phase: np.ndarray, pair_excess: np.ndarray | None = None) -> "PairWeights":
+        """The weights of ``eta``; ``pair_excess`` (:meth:`LocalCoefficients.pair_excess`) is what each
+        grain pair's energy exceeds its phases' pair energy by, times the per-J/m^2 ``excess`` of
+        :meth:`interpolate` and :meth:`slope`."""
         x = eta**_PAIR_POWER
         off = 1.0 - np.eye(eta.shape[0])
         partners = off @ x
-        return cls(x, eta, np.asarray(grain_phase), partners, 0.5 * (x * partners).sum(axis=0), misfit)
+        return cls(x, eta, np.asarray(grain_phase), partners, 0.5 * (x * partners).sum(axis=0), pair_excess)
 
     def _others(self, pair: np.ndarray, excess: float) -> np.ndarray:
-        """sum_{j != k} (P_{p(k)p(j)} + excess misfit_kj) x_j, (grains, cells): the grain x grain pair matrix."""
+        """sum_{j != k} (P_{p(k)p(j)} + excess pair_excess_kj) x_j, (grains, cells): the grain x grain pair matrix."""
         M = pair[np.ix_(self.grain_phase, self.grain_phase)]
-        if self.misfit is not None and excess:
-            M = M + excess * self.misfit
+        if self.pair_excess is not None and excess:
+            M = M + excess * self.pair_excess
         return (M * (1.0 - np.eye(self.x.shape[0]))) @ self.x
 
     def interpolate(self, pair: np.ndarray, fallback: float, excess: float = 0.0) -> np.ndarray:
-        """P(eta), per cell; the pairs marked ``misfit`` have P_ij + ``excess``."""
+        """P(eta), per cell; grain pair ij has P_ij + ``excess`` pair_excess_ij."""
         num = 0.5 * (self.x * self._others(pair, excess)).sum(axis=0)
         return (num + fallback * _PAIR_EPS) / (self.den + _PAIR_EPS)
 
-    def misfit_shares(self) -> np.ndarray:
-        """x_k sum_j misfit_kj x_j / den per grain and cell: d P / d excess split among the grains
-        (each marked pair counted once for each of its two grains), (grains, cells)."""
-        if self.misfit is None:
+    def excess_shares(self) -> np.ndarray:
+        """x_k sum_j pair_excess_kj x_j / den per grain and cell: d P / d excess split among the grains
+        (each pair counted once for each of its two grains), (grains, cells)."""
+        if self.pair_excess is None:
             return np.zeros_like(self.x)
-        return self.x * (self.misfit @ self.x) / (self.den + _PAIR_EPS)
+        return self.x * (self.pair_excess @ self.x) / (self.den + _PAIR_EPS)
 
     def slope(self, pair: np.ndarray, fallback: float, excess: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(P, q, r) with dP/d eta_k = q_k eta_k and d(q_k eta_k)/d eta_k = r_k (exact)."""
@@ -341,14 +352,14 @@ def driving_coefficient(
     omega = grand_potentials(mu, lc)
     omega_bar = (h * omega).sum(axis=0)
     weights = weights if weights is not None else PairWeights.of(eta, grain_phase)
-    m, q_m, r_m = weights.slope(lc.m, float(lc.m.max()), lc.misfit_m)
+    m, q_m, r_m = weights.slope(lc.m, float(lc.m.max()), lc.excess_m)
     dwell = e2 - 1.0 + 2.0 * GAMMA * (S - e2) + 2.0 * GAMMA_3 * _triple_slope(e2)  # dW/d eta_k / eta_k
     W = double_well(eta)
     s = m * dwell + 2.0 / S * (omega[grain_phase] - omega_bar) + q_m * W
     slope = s + 2.0 * m * e2 + (r_m - q_m) * W + q_m * e2 * dwell + q_m * eta**2 * dwell
     slope = slope + chemical_stiffness(eta, h, S, grain_phase, lc)
     if gradient_density is not None:
-        _, q_kappa, r_kappa = weights.slope(lc.kappa, float(lc.kappa.max()), lc.misfit_kappa)
+        _, q_kappa, r_kappa = weights.slope(lc.kappa, float(lc.kappa.max()), lc.excess_kappa)
         s = s + q_kappa * gradient_density
         slope = slope + r_kappa * gradient_density
     return s, slope
@@ -379,6 +390,6 @@ def local_free_energy(eta: np.ndarray, n: np.ndarray, grain_phase: np.ndarray, l
     h = phase_fractions(eta, grain_phase, lc.n_phases)
     excess = n - equilibrium_density(h, lc)
     weights = weights if weights is not None else PairWeights.of(eta, grain_phase)
-    m = weights.interpolate(lc.m, float(lc.m.max()), lc.misfit_m)
+    m = weights.interpolate(lc.m, float(lc.m.max()), lc.excess_m)
     chem = 0.5 * (excess**2).sum(axis=0) / mean_susceptibility(h, lc)
     return m * double_well(eta) + chem + lc.chemical_energy @ h

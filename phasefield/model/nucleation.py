@@ -176,8 +176,11 @@ def _segment(angle: float) -> float:
 
 
 def _pair_energies(p: ModelParameters) -> tuple[float, float, float]:
+    """(sigma_A, sigma_S, sigma_AS): the nucleus's interfaces with its parent (with the misfit or
+    incoherent excess its orientation gives it, :meth:`ModelParameters.nucleus_excess_J_m2`) and its
+    partner, and the parent/partner boundary it replaces [J/m^2]."""
     return (
-        p.interface_energy(_ROLES.parent, _ROLES.product),
+        p.interface_energy(_ROLES.parent, _ROLES.product) + p.nucleus_excess_J_m2(),
         p.interface_energy(_ROLES.partner, _ROLES.product),
         p.interface_energy(_ROLES.parent, _ROLES.partner),
     )

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
-from .misfit import misfit_energy_J_m2
+from .misfit import RELATIONSHIP_DIFFERENCE_DEG, misfit_energy_J_m2, orientation_difference_deg
 from .overrides import apply_values
 from .phases import PHASES, REGISTRY, pair_key
 from .values import ParameterError, canonical_value, derived_note, frozen_map, one_line, require, show
@@ -191,6 +191,20 @@ class ModelParameters:
     misfit_tolerance_deg
         Largest |orientation difference - the relationship's| of an NVP/NH4VO3 grain pair that
         counts as in the relationship [degree].
+    incoherent_excess_J_m2
+        What an NH4VO3/NVP interface pays over the pair energy when the NVP grain is outside the
+        orientation relationship [J/m^2]: the pair energy (0.2) is that of the epitaxial,
+        semicoherent interface, a grain turned out of the relationship meets NH4VO3 across an
+        incoherent one. Default 0.2, so that it costs 0.4 J/m^2, the package's energy of a boundary
+        without a relationship (``default_interface_energy_J_m2``, NH4VO3/NaH2PO4): an estimate,
+        no values for these phases (an incoherent interface is "quite similar in structure and
+        energy to high-angle grain boundaries", coherent ones 0.01-0.05 J/m^2: materials-science
+        textbook, chapter on interfaces, read at banksolar.ru/?p=25668). It also caps the misfit
+        energy: a grain in the relationship pays min(Delta sigma, this excess), since an interface
+        whose coherency strain would cost more than incoherence loses coherence (misfit
+        dislocations). 0: orientation does not matter. Applied by one orientation per order
+        parameter, so not with ``grain_reassignment`` (a slot then holds grains of several
+        orientations): there no grain pays it.
     nucleus_orientation_offset_deg
         Orientation of an NVP nucleus minus that of the NH4VO3 grain it forms on [degree]; 0
         (the default) puts it in the paper's orientation relationship.
@@ -332,6 +346,7 @@ class ModelParameters:
     misfit_poisson_ratio: float = 0.26
     misfit_thickness_nm: float = 0.5
     misfit_tolerance_deg: float = 2.0
+    incoherent_excess_J_m2: float = 0.2
     nucleus_orientation_offset_deg: float = 0.0
 
     phase_facet_angles_deg: Mapping[str, tuple[float, ...]] = field(default_factory=lambda: frozen_map({}))
@@ -423,9 +438,22 @@ class ModelParameters:
         return mu * _arrhenius(self.mobility_activation_J_mol, temperature_K, self.reference_temperature_K)
 
     def misfit_energy_J_m2(self) -> float:
-        """Delta sigma of an NVP/NH4VO3 grain pair in the orientation relationship [J/m^2]
+        """Delta sigma of the coherently strained coincidence, uncapped [J/m^2]
         (:func:`phasefield.model.misfit.misfit_energy_J_m2`)."""
         return misfit_energy_J_m2(self.misfit_strain, self.misfit_young_modulus_GPa, self.misfit_poisson_ratio, self.misfit_thickness_nm)
+
+    def relationship_excess_J_m2(self) -> float:
+        """What an NVP/NH4VO3 grain pair in the orientation relationship pays over the pair energy
+        [J/m^2]: the misfit energy, at most the incoherent interface's excess."""
+        return min(self.misfit_energy_J_m2(), self.incoherent_excess_J_m2)
+
+    def nucleus_excess_J_m2(self) -> float:
+        """The excess of a fresh NVP nucleus's interface with its NH4VO3 parent [J/m^2]: in the
+        relationship unless ``nucleus_orientation_offset_deg`` turns it out of it (0 with reassignment)."""
+        if self.grain_reassignment:
+            return 0.0
+        offset = abs(orientation_difference_deg(self.nucleus_orientation_offset_deg, RELATIONSHIP_DIFFERENCE_DEG))
+        return self.relationship_excess_J_m2() if offset <= self.misfit_tolerance_deg else self.incoherent_excess_J_m2
 
     def facets(self, phase: str):
         """The :class:`phasefield.model.anisotropy.FacetSet` of a phase, or None (isotropic)."""
@@ -717,6 +745,7 @@ def _validate_misfit(p: ModelParameters) -> None:
         p.misfit_tolerance_deg,
         f"in [0, {MAX_MISFIT_TOLERANCE_DEG:g}] degree",
     )
+    require(0 <= p.incoherent_excess_J_m2 <= 2.0, "incoherent_excess_J_m2", p.incoherent_excess_J_m2, "in [0, 2] J/m^2 (0: orientation does not matter)")
     # the misfit pairs are judged by one orientation per slot; with reassignment a slot holds
     # grains of several orientations (phasefield.model.tracking)
     require(

@@ -72,7 +72,8 @@ def local_coefficients(p: ModelParameters, units: SolverUnits, temperature_K: fl
     factor = p.diffusion_factor(temperature_K) * to_solver
     chi = E0 / p.chemical_stiffness_J_m3
     empty = (SURROUNDINGS, SUBSTRATE)
-    sigma_misfit = p.misfit_energy_J_m2()
+    # the orientation excess is judged per slot: not with reassignment (ModelParameters.incoherent_excess_J_m2)
+    per_slot = not p.grain_reassignment
     return fe.LocalCoefficients(
         kappa=kappa,
         m=m,
@@ -86,8 +87,10 @@ def local_coefficients(p: ModelParameters, units: SolverUnits, temperature_K: fl
         transport_susceptibility=chi,
         surroundings=PHASES.index(SURROUNDINGS),
         substrate=PHASES.index(SUBSTRATE),
-        misfit_kappa=0.75 * sigma_misfit * l_m / (E0 * units.length_m**2),
-        misfit_m=6.0 * sigma_misfit / (l_m * E0),
+        excess_kappa=0.75 * l_m / (E0 * units.length_m**2),
+        excess_m=6.0 / (l_m * E0),
+        relationship_excess=p.relationship_excess_J_m2() if per_slot else 0.0,
+        incoherent_excess=p.incoherent_excess_J_m2 if per_slot else 0.0,
         epitaxy=(REGISTRY.index(REGISTRY.nucleation.parent), REGISTRY.index(REGISTRY.nucleation.product)),
         misfit_tolerance_deg=p.misfit_tolerance_deg,
     )
@@ -354,7 +357,7 @@ def step_coefficients(
         and div(kappa S grad eta_i) of the iterate subtracted explicitly, so the
         two cancel once the sweeps have converged.
     """
-    weights = fe.PairWeights.of(eta, grain_phase, lc.misfit_pairs(grain_phase, _per_grain(orientation_deg, grain_orientation_deg)))
+    weights = fe.PairWeights.of(eta, grain_phase, lc.pair_excess(grain_phase, _per_grain(orientation_deg, grain_orientation_deg)))
     L = weights.interpolate(lc.mobility, fallback=float(lc.mobility.max()))
     kappa_face = _kappa_face(weights, lc, geometry)
     grad = gradient_energy(eta, geometry, kappa_face, facets, orientation_deg)
@@ -396,8 +399,8 @@ def free_energy(
     grain_orientation_deg: np.ndarray | None = None,
 ) -> float:
     """Total free energy in solver units: the functional whose derivative :func:`step_coefficients` uses
-    (with the misfit energy of the grain pairs the grains' orientations put in the relationship)."""
-    weights = fe.PairWeights.of(eta, grain_phase, lc.misfit_pairs(grain_phase, _per_grain(orientation_deg, grain_orientation_deg)))
+    (with the excess energy of the NVP/NH4VO3 grain pairs, in or out of the orientation relationship)."""
+    weights = fe.PairWeights.of(eta, grain_phase, lc.pair_excess(grain_phase, _per_grain(orientation_deg, grain_orientation_deg)))
     local = fe.local_free_energy(eta, n, grain_phase, lc, weights)
     kappa_face = _kappa_face(weights, lc, geometry)
     return float((local * geometry.volume).sum()) + gradient_energy(eta, geometry, kappa_face, facets, orientation_deg).total(kappa_face)
@@ -412,30 +415,33 @@ def misfit_energy(
     orientation_deg: np.ndarray | None = None,
     grain_orientation_deg: np.ndarray | None = None,
 ) -> np.ndarray:
-    r"""The misfit part of :func:`free_energy` per grain, solver units, (grains,).
+    r"""The excess part of :func:`free_energy` per grain, solver units, (grains,): the misfit energy of an
+    NVP grain's interfaces with the NH4VO3 grains it is in the orientation relationship with, the
+    incoherent excess of those with the others.
 
-    kappa(eta) and m(eta) are linear in the pair values, so the misfit energy is the functional
-    evaluated with the increments alone: per cell :math:`\Delta m\,s_i W` and per face
-    :math:`\Delta\kappa\,\overline{s_i}\,e_f` (:math:`s_i` the share of the interpolation weight of
-    grain i's misfit pairs, :meth:`~phasefield.model.free_energy.PairWeights.misfit_shares`;
-    :math:`e_f` the face's gradient energy without kappa). Each pair is booked to its NVP grain;
-    the sum over grains is free_energy with the misfit minus free_energy without, to round-off.
+    kappa(eta) and m(eta) are linear in the pair values, so the excess energy is the functional
+    evaluated with the increments alone: per cell :math:`m_1\,s_i W` and per face
+    :math:`\kappa_1\,\overline{s_i}\,e_f` (:math:`m_1, \kappa_1` per J/m^2 of excess, :math:`s_i` the
+    excess-weighted share of grain i's pairs,
+    :meth:`~phasefield.model.free_energy.PairWeights.excess_shares`; :math:`e_f` the face's gradient
+    energy without kappa). Each pair is booked to its NVP grain; the sum over grains is free_energy
+    with the excess minus free_energy without, to round-off.
     """
     out = np.zeros(eta.shape[0])
-    pairs = lc.misfit_pairs(grain_phase, _per_grain(orientation_deg, grain_orientation_deg))
+    pairs = lc.pair_excess(grain_phase, _per_grain(orientation_deg, grain_orientation_deg))
     if pairs is None:
         return out
     weights = fe.PairWeights.of(eta, grain_phase, pairs)
-    shares = weights.misfit_shares()
+    shares = weights.excess_shares()
     face_energy = gradient_energy(eta, geometry, _kappa_face(weights, lc, geometry), facets, orientation_deg).face_energy
     well = fe.double_well(eta) * geometry.volume
     for i in np.flatnonzero(np.asarray(grain_phase) == lc.epitaxy[1]):
-        out[i] = lc.misfit_m * float((shares[i] * well).sum()) + lc.misfit_kappa * float((geometry.arithmetic(shares[i]) * face_energy).sum())
+        out[i] = lc.excess_m * float((shares[i] * well).sum()) + lc.excess_kappa * float((geometry.arithmetic(shares[i]) * face_energy).sum())
     return out
 
 
 def _per_grain(orientation_deg: np.ndarray | None, grain_orientation_deg: np.ndarray | None) -> np.ndarray | None:
-    """One orientation per grain slot for the misfit pairs: ``grain_orientation_deg``, else
+    """One orientation per grain slot for the excess pairs: ``grain_orientation_deg``, else
     ``orientation_deg`` when it is per slot (the facet terms may read one per slot and cell)."""
     if grain_orientation_deg is not None:
         return grain_orientation_deg
@@ -444,7 +450,7 @@ def _per_grain(orientation_deg: np.ndarray | None, grain_orientation_deg: np.nda
 
 def _kappa_face(weights: fe.PairWeights, lc: fe.LocalCoefficients, geometry: FaceGeometry) -> np.ndarray:
     """Pair-interpolated gradient coefficient kappa(eta), arithmetic mean at faces (FiPy's rule)."""
-    return geometry.arithmetic(weights.interpolate(lc.kappa, float(lc.kappa.max()), lc.misfit_kappa))
+    return geometry.arithmetic(weights.interpolate(lc.kappa, float(lc.kappa.max()), lc.excess_kappa))
 
 
 def _neighbour_gamma(eta, i, p, length, live, faceted, facets, orientation_deg, geometry) -> tuple[np.ndarray, np.ndarray, dict]:
