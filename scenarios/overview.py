@@ -1,6 +1,42 @@
-"""Overview: tens of precursor particles on uneven NZSP heated through T_c (paper Fig. 1, S10; Movie S1; O2, O3, O6).
+"""Overview at low magnification: precursor particles on uneven NZSP heated through T_c (paper Fig. 1, S10; Movie S1; O2, O3, O6).
 
-PLACEHOLDER docstring (rewritten once the defaults are measured).
+Twenty amorphous precursor particles (radius 3-5 nm, V and P units in the NVP ratio 2:3) lie
+as a loose aggregate on the uneven surface of an NZSP pellet (a flat base with one hillock, an
+NZSP grain's cap, per 12 nm, up to 3 nm tall) in a 64 x 40 nm field. Each particle is placed
+next to the NZSP surface or to an earlier particle, at a gap of 0-2 nm, from the run's seed
+(:func:`place_particles`). The chip is heated at 20 K/s from 560 degC to 710 degC, as in
+``epitaxy`` (T_c = 700 degC crossed at 7 s). What happens, in the paper's order (Fig. S10):
+
+* aggregation: particles closer than about an interface width bridge and coalesce, and spread
+  on NZSP, which they wet (the particle/NZSP pair energies are below the NZSP surface energy
+  minus theirs): Fig. 1a-d, some merge, others attach to NZSP;
+* crystallization: NH4VO3 and NaH2PO4 nanograins nucleate in the amorphous particles
+  (:mod:`phasefield.model.crystallization`; each grain tracked, the ``slots_per_phase`` order
+  parameters of each phase hold as many grains as keep apart); the partition of the units
+  between them splits particles too (see README for the counts measured);
+* NVP: above T_c it nucleates where NH4VO3 and NaH2PO4 grains touch and grows, with the
+  NH4VO3 orientation (:mod:`phasefield.model.nucleation`; ``nvp_slots`` slots).
+
+Kinetic choices (estimates, no measured values): the amorphous units diffuse at 1e-16 m^2/s
+(as in ``crystallization``). The crystallization prefactor is 5e21 1/(m^2 s), 1e-4 of the
+model default, so that the precursors crystallize close to T_c, as the paper saw (Fig. S7: "when
+the heating temperature was close to the critical temperature (~700 degC), precursors of NVP
+started to crystallize and formed nanograins"); with the default the rate, steep in T, rises
+e-fold every ~3 K on the ramp and floods the particles with nuclei at 655-670 degC (measured
+here: 185 nuclei in 6.5 s at J0 = 5e23, most planted next to grains), far beyond the grains
+a 3-5 nm particle can hold at this resolution, at a cost beyond a laptop run. The grid is
+0.5 nm (4 cells per interface width), the resolution of ``crystallization``: at 1 nm the seeds
+(~3 nm) span 3 cells and a run left the order-parameter bounds during the nucleation burst.
+
+Facets are off (isotropic interfaces, the model default): the trimmed facets of Fig. 1i-l are
+shown by ``trimming`` and ``epitaxy``; this scenario with facets (``--set
+phase_facet_angles_deg.NVP=...`` as in ``epitaxy``) was neither run nor timed.
+
+What to look at: ``particle_count`` and ``attached_particle_count`` (time), the particles
+(face-connected regions more than half precursor matter) and those touching NZSP;
+``crystallinity`` (time), ``grain_count`` (time, grain_kind) and ``grain_size`` (time,
+tracked_grain), the equivalent-disc diameter of each crystalline grain; ``nvp_fraction``
+(time), NVP's share of the precursor matter; ``amount`` (constant); the phase map.
 """
 
 from __future__ import annotations
@@ -81,8 +117,8 @@ class OverviewParameters(ModelParameters):
         placed = place_particles(self)
         if len(placed) < self.n_particles:
             raise ParameterError(
-                f"n_particles = {self.n_particles} is not allowed: only {len(placed)} particles of radius {_radii_text(self)} nm fit "
-                f"in domain_nm = {self.domain_nm} above the NZSP surface (seed {self.seed}); allowed: at most {len(placed)}, or a larger domain_nm or smaller radii"
+                f"n_particles = {self.n_particles} is not allowed: only {len(placed)} of them (radius {_radii_text(self)} nm, largest first) fit "
+                f"in domain_nm = {self.domain_nm} above the NZSP surface (seed {self.seed}); allowed: fewer particles, a larger domain_nm or smaller radii"
             )
 
     def order_parameter_fields(self) -> int:
@@ -222,22 +258,31 @@ def phase_fraction_fields(ds: xr.Dataset) -> np.ndarray:
     return np.stack([ds.nvp.phases(float(t)).values for t in ds.time.values])
 
 
-def particle_counts(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def particle_counts(h: np.ndarray, min_cells: float) -> tuple[np.ndarray, np.ndarray]:
     """Particles and the particles attached to NZSP, per frame, from h (time, phase, y, x).
 
     A particle is a face-connected region of cells more than half precursor matter (the
-    condensed phases: neither the surroundings nor NZSP), labelled by :func:`scipy.ndimage.label`;
-    it is attached when one of its cells has a face neighbour that is more than half NZSP.
+    condensed phases: neither the surroundings nor NZSP), labelled by :func:`scipy.ndimage.label`,
+    of at least ``min_cells`` cells; it is attached when one of its cells has a face neighbour
+    that is more than half NZSP.
     """
     matter = h[:, [PHASES.index(ph) for ph in PRECURSORS_AND_PRODUCT]].sum(axis=1) > 0.5
     substrate = h[:, PHASES.index(SUBSTRATE)] > 0.5
     counts, attached = [], []
     for inside, nzsp in zip(matter, substrate):
         labels, count = ndimage.label(inside)
-        near = ndimage.binary_dilation(nzsp) & inside
-        counts.append(count)
-        attached.append(np.unique(labels[near]).size)
+        large = np.flatnonzero(np.bincount(labels.ravel(), minlength=count + 1)[1:] >= min_cells) + 1
+        near = np.unique(labels[ndimage.binary_dilation(nzsp) & inside])
+        counts.append(large.size)
+        attached.append(np.intersect1d(large, near).size)
     return np.array(counts), np.array(attached)
+
+
+def smallest_particle_cells(p: OverviewParameters) -> float:
+    """Cells of the smallest region counted as a particle: a disc of one interface width's radius, the
+    smallest the diffuse interfaces resolve (the amorphous wets NZSP and leaves film fragments 1-2 cells
+    thick along it, measured in the default run, which are not particles)."""
+    return math.pi * (p.interface_width_nm / p.dx_nm) ** 2
 
 
 def nvp_fraction(ds: xr.Dataset) -> np.ndarray:
@@ -255,7 +300,7 @@ def grain_sizes(history: xr.Dataset) -> np.ndarray:
 
 def run(p: OverviewParameters, out=None, **options) -> xr.Dataset:
     ds = phasefield.run(p, microstructure(p), out, **options)
-    particles, attached = particle_counts(phase_fraction_fields(ds))
+    particles, attached = particle_counts(phase_fraction_fields(ds), smallest_particle_cells(p))
     history = ds.nvp.grain_history()
     extra = xr.Dataset(
         {
@@ -263,7 +308,7 @@ def run(p: OverviewParameters, out=None, **options) -> xr.Dataset:
             "grain_count": (("time", "grain_kind"), grain_counts(ds, GRAIN_PHASES), {"units": "1", "long_name": "tracked grains of each crystalline phase"}),
             "grain_size": (("time", "tracked_grain"), grain_sizes(history), {"units": "nm", "long_name": "equivalent-disc diameter of each tracked crystalline grain (NaN: absent or amorphous)"}),
             "nvp_fraction": ("time", nvp_fraction(ds), {"units": "1", "long_name": "NVP share of the precursor matter (area of NVP over that of every condensed phase)"}),
-            "particle_count": ("time", particles, {"units": "1", "long_name": "particles: face-connected regions more than half precursor matter"}),
+            "particle_count": ("time", particles, {"units": "1", "long_name": "particles: face-connected regions more than half precursor matter, of at least pi l^2"}),
             "attached_particle_count": ("time", attached, {"units": "1", "long_name": "particles with a face neighbour more than half NZSP"}),
         },
         coords={
