@@ -26,7 +26,8 @@ e-fold every ~3 K on the ramp and floods the particles with nuclei at 655-670 de
 here: 185 nuclei in 6.5 s at J0 = 5e23, most planted next to grains), far beyond the grains
 a 3-5 nm particle can hold at this resolution, at a cost beyond a laptop run. The grid is
 0.5 nm (4 cells per interface width), the resolution of ``crystallization``: at 1 nm the seeds
-(~3 nm) span 3 cells and a run left the order-parameter bounds during the nucleation burst.
+(~3 nm) span 3 cells and a run left the order-parameter bounds during the nucleation burst (at 0.5 nm a
+small variant with ``time_tolerance`` 0.5 did too once: README, Overview).
 
 Facets are off (isotropic interfaces, the model default): the trimmed facets of Fig. 1i-l are
 shown by ``trimming`` and ``epitaxy``; this scenario with facets (``--set
