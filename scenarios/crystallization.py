@@ -109,9 +109,9 @@ def crystallinity(ds: xr.Dataset) -> np.ndarray:
     return (crystal / (crystal + area.sel(phase="amorphous"))).values
 
 
-def grain_counts(ds: xr.Dataset) -> np.ndarray:
-    """Tracked grains of each crystal phase, (time, phase) (the run's ``tracked_grains``)."""
-    return ds.tracked_grains.sel(phase=list(CRYSTALS)).values
+def grain_counts(ds: xr.Dataset, phases: tuple[str, ...] = CRYSTALS) -> np.ndarray:
+    """Tracked grains of each of ``phases`` (the crystal phases by default), (time, phase) (the run's ``tracked_grains``)."""
+    return ds.tracked_grains.sel(phase=list(phases)).values
 
 
 def run(p: CrystallizationParameters, out=None, **options) -> xr.Dataset:
