@@ -48,7 +48,10 @@ def test_bad_override_is_refused_before_any_work(tmp_path, capsys):
     assert "hold_temperature_C = -300.0" in err and "allowed" in err
     assert not out.exists()
     assert main(["run", "no-such-scenario"]) == 2
-    assert "unknown; allowed: below-tc, coalescence, crystallization, epitaxy, threshold" in capsys.readouterr().err
+    from scenarios.registry import scenarios
+
+    err = capsys.readouterr().err
+    assert "unknown; allowed: " + ", ".join(sorted(scenarios())) + ", or a .py file" in err
 
 
 def test_run_with_toml_and_overrides_then_resume(tmp_path, small_toml, capsys):
