@@ -2,14 +2,15 @@
 
 The as-prepared pellet (paper 4.3: NVP precursor infiltrated into NZSP, calcined at 740 degC in
 Ar-4 % H2 for 4 h) seen as a row of precursor particles on a flat NZSP surface: NH4VO3 and
-NaH2PO4 discs (NH4VO3 radius 5 nm) alternating and touching, ``particles_per_precursor`` of each,
+NaH2PO4 discs (NH4VO3 radius 4 nm) alternating and touching, ``particles_per_precursor`` of each,
 V and P units near the NVP ratio 2:3 with ``limiting_precursor`` (NaH2PO4 by default, the mobile
-species of the paper) short by ``excess_fraction`` (10 %) of the other; NaH2PO4 radii follow
-from that ratio (areas scale as r^2 at the same depth in the surface). The precursor starts
+species of the paper) short by ``excess_fraction`` (10 %) of the other: the NaH2PO4 radius is
+the one whose painted units on the run's grid are in that ratio. The precursor starts
 crystalline (the amorphous precursor crystallizes below T_c, scenario ``crystallization``; not
-repeated here). The furnace heats at 5 K/min (the paper gives no rate: a common furnace rate, a
-choice) from 680 degC (below T_c; what happens below is the ``coalescence`` and ``wetting`` of the
-particles) to 740 degC and holds 4 h (``hold_h``); ``duration_s`` = ramp + hold is derived.
+repeated here). The furnace heats at 10 K/min (the paper gives no rate: a common furnace rate, a
+choice) from T_c = 700 degC (below it the particles only sinter and wet NZSP, scenarios
+``coalescence`` and ``wetting``; starting lower costs ~10 wall s per simulated s of that) to
+740 degC and holds 4 h (``hold_h``); ``duration_s`` = ramp + hold is derived.
 NVP nucleates at the NH4VO3/NaH2PO4 contacts once T > T_c (:mod:`phasefield.model.nucleation`)
 and grows until the limiting precursor is used up. Isotropic interfaces (no facets: they would
 triple the cost of a step and the pattern does not depend on them).
@@ -28,12 +29,13 @@ physical time. The equivalence is tested (the accelerated physics against the re
 A x 0.1 s (10 s) after its formation time (the rate integral and the formation times are exact);
 the step error control (``time_tolerance``) is unchanged. Refused: an A that would skip a stage,
 i.e. whose nucleation sampling interval would be longer than a tenth of the ramp from T_c to the
-hold temperature, where NVP nucleates (:data:`SAMPLES_PER_STAGE`; A <= 480 at 5 K/min), or any
+hold temperature, where NVP nucleates (:data:`SAMPLES_PER_STAGE`; A <= 240 at 10 K/min), or any
 A > 1 with no ramp above T_c.
 
 Stop: the run ends at the end of the hold, or at the first frame where the limiting precursor's
-phase holds less than ``stop_fraction`` (5 %) of the units of its species (the integral of h n_k
-over the conserved ``amount``; at the start it holds nearly all of them); ``conversion_end_s``
+phase holds less than ``stop_fraction`` (5 %) of the units of its species (the units of each cell
+shared among the phases that hold units by their eta^2, :func:`holder_weights`, over the conserved
+``amount``); ``conversion_end_s``
 says when that was.
 
 Powder XRD (Cu K-alpha) of the first and the last frame, written with the run: each crystalline
@@ -58,11 +60,13 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 import xarray as xr
+from scipy.optimize import brentq
 
 import atomistic
 import phasefield
 from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters
-from phasefield.model.phases import SUBSTRATE, SURROUNDINGS
+from phasefield.model.grains import build_fields
+from phasefield.model.phases import DENSITY, SUBSTRATE, SURROUNDINGS
 from phasefield.model.values import ParameterError, frozen_map
 
 from .registry import Scenario, with_outputs
@@ -80,7 +84,7 @@ of nucleation is then placed within a tenth of that stage."""
 
 SINK = 0.2
 """Depth of each particle below the NZSP surface, as a fraction of its radius (a choice: particles
-attached to the surface, paper Fig. 1a-d); the same for all, so their areas scale as r^2."""
+attached to the surface, paper Fig. 1a-d)."""
 
 ACCELERATED = ("dt_initial_s", "dt_max_s", "nucleation_interval_s")
 """The numerics' times of :class:`ModelParameters`, multiplied by ``time_acceleration``."""
@@ -100,7 +104,10 @@ class CalcinationParameters(ModelParameters):
     Parameters
     ----------
     nh4vo3_radius_nm
-        Radius of each NH4VO3 particle [nm]; NaH2PO4 radii follow from the unit ratio.
+        Radius of each NH4VO3 particle [nm].
+    nah2po4_radius_nm
+        Derived: the NaH2PO4 radius whose painted units (on the run's grid) are in the ratio that
+        ``limiting_precursor`` and ``excess_fraction`` set.
     particles_per_precursor
         NH4VO3 particles, and as many NaH2PO4 ones, in a row, alternating.
     limiting_precursor
@@ -126,7 +133,7 @@ class CalcinationParameters(ModelParameters):
         FWHM of the Gaussian of each simulated peak [degree 2 theta].
     """
 
-    nh4vo3_radius_nm: float = 5.0
+    nh4vo3_radius_nm: float = 4.0
     particles_per_precursor: int = 2
     limiting_precursor: str = "NaH2PO4"
     excess_fraction: float = 0.1
@@ -135,15 +142,16 @@ class CalcinationParameters(ModelParameters):
     nvp_slots: int = 2
     hold_h: float = 4.0
     time_acceleration: float = 100.0
-    stop_fraction: float = 0.05
+    stop_fraction: float = 0.02
     xrd_fwhm_deg: float = 0.1
-    domain_nm: tuple[float, ...] = (52.0, 22.0)
-    grid: int = 52
-    start_temperature_C: float = 680.0
-    ramp_K_per_s: float = 5.0 / 60.0
+    domain_nm: tuple[float, ...] = (44.0, 18.0)
+    grid: int = 44
+    start_temperature_C: float = 700.0
+    ramp_K_per_s: float = 10.0 / 60.0
     hold_temperature_C: float = 740.0
-    output_interval_s: float = 60.0
+    output_interval_s: float = 10.0
     grain_reassignment: bool = True
+    nah2po4_radius_nm: float = field(default=0.0, init=False)
     duration_s: float = field(default=0.0, init=False)
     dt_initial_s: float = field(default=0.0, init=False)
     dt_max_s: float = field(default=0.0, init=False)
@@ -152,6 +160,7 @@ class CalcinationParameters(ModelParameters):
     dimensions: ClassVar[tuple[int, ...]] = (2,)
     derived_from: ClassVar = frozen_map(
         {
+            "nah2po4_radius_nm": "nh4vo3_radius_nm, limiting_precursor and excess_fraction (the painted units in that ratio)",
             "duration_s": "the heating program: (hold_temperature_C - start_temperature_C) / ramp_K_per_s + hold_h",
             **{name: "time_acceleration (A x the ModelParameters default)" for name in ACCELERATED},
         }
@@ -180,7 +189,9 @@ class CalcinationParameters(ModelParameters):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self._check_layout()
+        self._check_layout(self.radii_nm(self.nh4vo3_radius_nm * math.sqrt(self.p_per_v)))
+        object.__setattr__(self, "nah2po4_radius_nm", _nah2po4_radius(self))
+        self._check_layout(self.radii_nm())
 
     def _check_scenario(self) -> None:
         """The scenario's own numbers, before the derived times are computed from them."""
@@ -207,7 +218,7 @@ class CalcinationParameters(ModelParameters):
         A = self.time_acceleration
         stage = self.nucleation_stage_s
         interval = A * _model_default("nucleation_interval_s")
-        if A == 1.0 or not math.isfinite(stage) or interval * SAMPLES_PER_STAGE <= stage:
+        if A == 1.0 or not math.isfinite(stage) or interval * SAMPLES_PER_STAGE <= stage * (1.0 + 1e-12):
             return  # a non-finite stage comes from a temperature or rate that validation refuses
         if stage == 0.0:
             raise ParameterError(
@@ -220,12 +231,14 @@ class CalcinationParameters(ModelParameters):
             f"over the {stage:g} s ramp from T_c to hold_temperature_C; allowed: 1 to {most:g} (or a slower ramp_K_per_s)"
         )
 
-    def _check_layout(self) -> None:
-        need = (self.row_span_nm() + 4 * self.interface_width_nm, self.substrate_height_nm + 2 * max(self.radii_nm()) + 2 * self.interface_width_nm)
+    def _check_layout(self, radii: tuple[float, ...]) -> None:
+        """The row of discs of these radii fits the box, three interface widths from its walls (closer, the
+        particles spreading on NZSP reach the walls within seconds and their order parameters dip below -0.05)."""
+        need = (self.row_span_nm(radii) + 6 * self.interface_width_nm, self.substrate_height_nm + (2.0 - SINK) * max(radii) + 2 * self.interface_width_nm)
         if not self.nh4vo3_radius_nm >= 2 * self.interface_width_nm:
             raise ParameterError(f"nh4vo3_radius_nm = {self.nh4vo3_radius_nm!r} is not allowed; allowed: >= 2 x interface_width_nm = {2 * self.interface_width_nm} nm")
-        if not 0 <= self.contact_overlap_nm < min(self.radii_nm()):
-            raise ParameterError(f"contact_overlap_nm = {self.contact_overlap_nm!r} is not allowed; allowed: in [0, the smallest radius {min(self.radii_nm()):.3g}) nm")
+        if not 0 <= self.contact_overlap_nm < min(radii):
+            raise ParameterError(f"contact_overlap_nm = {self.contact_overlap_nm!r} is not allowed; allowed: in [0, the smallest radius {min(radii):.3g}) nm")
         if not 2 * self.interface_width_nm <= self.substrate_height_nm:
             raise ParameterError(f"substrate_height_nm = {self.substrate_height_nm!r} is not allowed; allowed: >= 2 x interface_width_nm = {2 * self.interface_width_nm} nm")
         if self.domain_nm[0] < need[0] or self.domain_nm[1] < need[1]:
@@ -242,51 +255,79 @@ class CalcinationParameters(ModelParameters):
         """The particles' phases along the row, NH4VO3 first."""
         return PRECURSORS * self.particles_per_precursor
 
-    def radii_nm(self) -> tuple[float, ...]:
-        """The particles' radii along the row [nm]: NaH2PO4 sqrt(p_per_v) x NH4VO3 (equal numbers, area ~ r^2)."""
-        r = {"NH4VO3": self.nh4vo3_radius_nm, "NaH2PO4": self.nh4vo3_radius_nm * math.sqrt(self.p_per_v)}
+    def radii_nm(self, nah2po4_radius_nm: float | None = None) -> tuple[float, ...]:
+        """The particles' radii along the row [nm] (NaH2PO4: ``nah2po4_radius_nm``, default the derived one)."""
+        r = {"NH4VO3": self.nh4vo3_radius_nm, "NaH2PO4": self.nah2po4_radius_nm if nah2po4_radius_nm is None else nah2po4_radius_nm}
         return tuple(r[ph] for ph in self.phases)
 
-    def row_span_nm(self) -> float:
-        return 2 * sum(self.radii_nm()) - (len(self.phases) - 1) * self.contact_overlap_nm
+    def row_span_nm(self, radii: tuple[float, ...]) -> float:
+        return 2 * sum(radii) - (len(radii) - 1) * self.contact_overlap_nm
 
     def order_parameter_fields(self) -> int:
         """Surroundings, the particles, NZSP, the NVP slots and the two species."""
         return 1 + len(self.phases) + 1 + self.nvp_slots + 2
 
 
-def microstructure(p: CalcinationParameters) -> Microstructure:
+def _row(p: CalcinationParameters, radii: tuple[float, ...]) -> Microstructure:
     """The particle row centred along x, each disc sunk ``SINK`` r into the NZSP surface."""
-    radii = p.radii_nm()
-    x = 0.5 * (p.domain_nm[0] - p.row_span_nm()) + radii[0]
+    x = 0.5 * (p.domain_nm[0] - p.row_span_nm(radii)) + radii[0]
     shapes = []
     for k, r in enumerate(radii):
         if k:
             x += radii[k - 1] + r - p.contact_overlap_nm
         shapes.append(Disc((x, p.substrate_height_nm + (1.0 - SINK) * r), r))
-    grains = tuple(Grain(ph) for ph in p.phases)
     return Microstructure(
-        grains=(*grains, Grain(SUBSTRATE, fixed=True)),
+        grains=(*(Grain(ph) for ph in p.phases), Grain(SUBSTRATE, fixed=True)),
         shapes=(*shapes, HalfSpace(p.substrate_height_nm)),
         empty_slots=("NVP",) * p.nvp_slots,
     )
 
 
+def painted_p_per_v(p: CalcinationParameters, radii: tuple[float, ...]) -> float:
+    """P- over V-bearing units of the row painted on the run's grid (diffuse interfaces included)."""
+    centres = [(np.arange(n) + 0.5) * p.dx_nm for n in p.shape]
+    coords = np.stack([c.ravel() for c in np.meshgrid(*centres, indexing="ij")])
+    _, n = build_fields(_row(p, radii), coords, p.interface_width_nm)
+    v, phosphorus = n.sum(axis=1)
+    return float(phosphorus / v)
+
+
+def _nah2po4_radius(p: CalcinationParameters) -> float:
+    """The NaH2PO4 radius [nm] whose painted units give ``p_per_v`` (the sharp estimate sqrt(p_per_v) r_A,
+    corrected for the diffuse interfaces and the wetting layer on the grid)."""
+    guess = p.nh4vo3_radius_nm * math.sqrt(p.p_per_v)
+
+    def off(r: float) -> float:
+        return painted_p_per_v(p, p.radii_nm(r)) - p.p_per_v
+
+    low, high = 0.5 * guess, 1.5 * guess
+    if off(low) * off(high) > 0:
+        raise ParameterError(f"excess_fraction = {p.excess_fraction!r} is not allowed with nh4vo3_radius_nm = {p.nh4vo3_radius_nm}: no NaH2PO4 radius within 0.5-1.5 x {guess:.3g} nm gives P/V = {p.p_per_v:.4g}")
+    return float(brentq(off, low, high, xtol=1e-6))
+
+
+def microstructure(p: CalcinationParameters) -> Microstructure:
+    """The particle row: NH4VO3 and NaH2PO4 discs alternating on the NZSP surface."""
+    return _row(p, p.radii_nm())
+
+
 # ---- conversion, from the conserved densities ---------------------------------------------------
-def phase_fraction_fields(ds: xr.Dataset) -> xr.DataArray:
-    """h_a = sum of a's eta^2 / sum of all eta^2, (..., phase, y, x)."""
-    eta2 = ds.eta**2
-    total = eta2.sum("grain")
+def holder_weights(ds: xr.Dataset) -> xr.DataArray:
+    """Each unit-holding phase's share of a cell, (..., phase, y, x): eta^2 of its slots over that of
+    every slot of a phase that holds units (not the surroundings, not NZSP: their wells hold none, so
+    the units in their diffuse interfaces belong to the particle); 0 where no such phase is."""
     phase_of = ds.grain_phase.values
-    phases = list(dict.fromkeys(phase_of))
-    parts = [eta2.isel(grain=np.flatnonzero(phase_of == ph)).sum("grain") for ph in phases]
-    return (xr.concat(parts, dim="phase") / total).assign_coords(phase=phases)
+    phases = [ph for ph in dict.fromkeys(phase_of) if any(DENSITY[ph])]
+    eta2 = ds.eta**2
+    parts = xr.concat([eta2.isel(grain=np.flatnonzero(phase_of == ph)).sum("grain") for ph in phases], dim="phase")
+    total = parts.sum("phase")
+    return (parts / total.where(total > 0)).fillna(0.0).assign_coords(phase=phases)
 
 
 def units_in_phases(ds: xr.Dataset) -> xr.DataArray:
-    """Integral of h_a n_k over the box, (..., phase, species) [nm^2]."""
+    """Integral of each holding phase's share of the units, (..., phase, species) [nm^2]."""
     cell = float((ds.x[1] - ds.x[0]) * (ds.y[1] - ds.y[0]))
-    return (phase_fraction_fields(ds) * ds.n).sum(("y", "x")) * cell
+    return (holder_weights(ds) * ds.n).sum(("y", "x")) * cell
 
 
 def limiting_left(ds: xr.Dataset, p: CalcinationParameters) -> xr.DataArray:
@@ -372,7 +413,7 @@ def run(p: CalcinationParameters, out=None, **options) -> xr.Dataset:
     ended = float(ds.time.values[-1]) if float(left.values[-1]) < p.stop_fraction else math.nan
     extra = xr.Dataset(
         {
-            "nvp_share": (("time", "species"), shares.values, {"units": "1", "long_name": "share of each species' units in NVP (integral of h_NVP n over amount)"}),
+            "nvp_share": (("time", "species"), shares.values, {"units": "1", "long_name": "share of each species' units held by NVP (see holder_weights)"}),
             "limiting_left": ("time", left.values, {"units": "1", "long_name": f"units of {p.limiting_precursor} in its phase over those at the start"}),
             "conversion_end_s": ((), ended, {"units": "s", "long_name": f"time the run stopped with {p.limiting_precursor} below stop_fraction (NaN: not reached)"}),
         }
