@@ -10,7 +10,7 @@ crystalline (the amorphous precursor crystallizes below T_c, scenario ``crystall
 repeated here). The furnace heats at 10 K/min (the paper gives no rate: a common furnace rate, a
 choice) from T_c = 700 degC (below it the particles only sinter and wet NZSP, scenarios
 ``coalescence`` and ``wetting``; starting lower costs ~10 wall s per simulated s of that) to
-740 degC and holds 4 h (``hold_h``); ``duration_s`` = ramp + hold is derived.
+740 degC and holds 4 h (``hold_s`` = 14400 s); ``duration_s`` = ramp + hold is derived.
 NVP nucleates at the NH4VO3/NaH2PO4 contacts once T > T_c (:mod:`phasefield.model.nucleation`)
 and grows until the limiting precursor is used up. Isotropic interfaces (no facets: they would
 triple the cost of a step and the pattern does not depend on them).
@@ -32,8 +32,9 @@ i.e. whose nucleation sampling interval would be longer than a tenth of the ramp
 hold temperature, where NVP nucleates (:data:`SAMPLES_PER_STAGE`; A <= 240 at 10 K/min), or any
 A > 1 with no ramp above T_c.
 
-Stop: the run ends at the end of the hold, or at the first frame where the limiting precursor's
-phase holds less than ``stop_fraction`` (5 %) of the units of its species (the units of each cell
+Stop: the run ends at the end of the hold, or at the first frame where the limiting precursor
+dominates no cell (only diffuse interface tails are left of it) and its phase holds less than
+``stop_fraction`` (2 %) of the units of its species (the units of each cell
 shared among the phases that hold units by their eta^2, :func:`holder_weights`, over the conserved
 ``amount``); ``conversion_end_s``
 says when that was.
@@ -121,14 +122,14 @@ class CalcinationParameters(ModelParameters):
         Height of the NZSP surface [nm].
     nvp_slots
         Order-parameter slots of NVP (reassignment on: each holds several grains).
-    hold_h
-        Hold at ``hold_temperature_C`` after the ramp [h]; ``duration_s`` (derived) = ramp + hold.
+    hold_s
+        Hold at ``hold_temperature_C`` after the ramp [s] (paper: 4 h); ``duration_s`` (derived) = ramp + hold.
     time_acceleration
         A: ``dt_initial_s``, ``dt_max_s`` and ``nucleation_interval_s`` (derived) are A times the
         :class:`ModelParameters` defaults (module docstring).
     stop_fraction
         The run stops at the first frame where the limiting precursor's phase holds less than
-        this share of its species' units.
+        this share of its species' units and dominates no cell.
     xrd_fwhm_deg
         FWHM of the Gaussian of each simulated peak [degree 2 theta].
     """
@@ -140,7 +141,7 @@ class CalcinationParameters(ModelParameters):
     contact_overlap_nm: float = 1.0
     substrate_height_nm: float = 4.0
     nvp_slots: int = 2
-    hold_h: float = 4.0
+    hold_s: float = 4 * 3600.0
     time_acceleration: float = 100.0
     stop_fraction: float = 0.02
     xrd_fwhm_deg: float = 0.1
@@ -161,7 +162,7 @@ class CalcinationParameters(ModelParameters):
     derived_from: ClassVar = frozen_map(
         {
             "nah2po4_radius_nm": "nh4vo3_radius_nm, limiting_precursor and excess_fraction (the painted units in that ratio)",
-            "duration_s": "the heating program: (hold_temperature_C - start_temperature_C) / ramp_K_per_s + hold_h",
+            "duration_s": "the heating program: (hold_temperature_C - start_temperature_C) / ramp_K_per_s + hold_s",
             **{name: "time_acceleration (A x the ModelParameters default)" for name in ACCELERATED},
         }
     )
@@ -170,7 +171,7 @@ class CalcinationParameters(ModelParameters):
         self._check_scenario()
         for name in ACCELERATED:
             object.__setattr__(self, name, self.time_acceleration * _model_default(name))
-        object.__setattr__(self, "duration_s", self.ramp_s + 3600.0 * self.hold_h)
+        object.__setattr__(self, "duration_s", self.ramp_s + self.hold_s)
 
     @property
     def ramp_s(self) -> float:
@@ -197,8 +198,8 @@ class CalcinationParameters(ModelParameters):
         """The scenario's own numbers, before the derived times are computed from them."""
         if not (math.isfinite(self.time_acceleration) and self.time_acceleration >= 1.0):
             raise ParameterError(f"time_acceleration = {self.time_acceleration!r} is not allowed; allowed: a finite number >= 1")
-        if not (math.isfinite(self.hold_h) and self.hold_h > 0):
-            raise ParameterError(f"hold_h = {self.hold_h!r} is not allowed; allowed: a finite number > 0 h")
+        if not (math.isfinite(self.hold_s) and self.hold_s > 0):
+            raise ParameterError(f"hold_s = {self.hold_s!r} is not allowed; allowed: a finite number > 0 s")
         if self.limiting_precursor not in PRECURSORS:
             raise ParameterError(f"limiting_precursor = {self.limiting_precursor!r} is not allowed; allowed: one of {', '.join(PRECURSORS)}")
         if not 0.0 < self.excess_fraction <= 1.0:
@@ -336,9 +337,17 @@ def limiting_left(ds: xr.Dataset, p: CalcinationParameters) -> xr.DataArray:
     return units_in_phases(ds).sel(phase=p.limiting_precursor).isel(species=species) / ds.amount.isel(species=species)
 
 
+def dominates_somewhere(frame: xr.Dataset, phase: str) -> bool:
+    """Whether ``phase`` is the dominant phase of at least one cell of a frame (its ``phase_map``)."""
+    flags = dict(zip(frame.phase_map.attrs["flag_meanings"].split(), frame.phase_map.attrs["flag_values"]))
+    return bool((frame.phase_map.values == flags[phase]).any())
+
+
 def converted(p: CalcinationParameters):
-    """The stop criterion for :func:`phasefield.run`'s ``until``: the limiting precursor below ``stop_fraction``."""
-    return lambda frame: limiting_left(frame, p).item() < p.stop_fraction
+    """The stop criterion for :func:`phasefield.run`'s ``until``: the limiting precursor holds less than
+    ``stop_fraction`` of its species and dominates no cell (no particle of it is left, only the diffuse
+    tails of interfaces)."""
+    return lambda frame: limiting_left(frame, p).item() < p.stop_fraction and not dominates_somewhere(frame, p.limiting_precursor)
 
 
 # ---- powder XRD --------------------------------------------------------------------------------
@@ -367,9 +376,7 @@ def crystalline_fractions(frame: xr.Dataset) -> np.ndarray:
     that dominates no cell (only the diffuse tail of an interface is left of it)."""
     area = frame.phase_area
     condensed = area.drop_sel(phase=SURROUNDINGS).sum("phase")
-    dominant = set(frame.phase_map.values.ravel().tolist())
-    flags = dict(zip(frame.phase_map.attrs["flag_meanings"].split(), frame.phase_map.attrs["flag_values"]))
-    return np.array([float(area.sel(phase=ph) / condensed) if flags[ph] in dominant else 0.0 for ph in CRYSTALLINE])
+    return np.array([float(area.sel(phase=ph) / condensed) if dominates_somewhere(frame, ph) else 0.0 for ph in CRYSTALLINE])
 
 
 def powder_pattern(fractions: np.ndarray, peaks: xr.Dataset, two_theta: np.ndarray, fwhm_deg: float) -> np.ndarray:
@@ -410,7 +417,7 @@ def run(p: CalcinationParameters, out=None, **options) -> xr.Dataset:
     ds = phasefield.run(p, microstructure(p), out, until=converted(p), **options)
     left = limiting_left(ds, p)
     shares = units_in_phases(ds).sel(phase="NVP") / ds.amount
-    ended = float(ds.time.values[-1]) if float(left.values[-1]) < p.stop_fraction else math.nan
+    ended = float(ds.time.values[-1]) if converted(p)(ds.isel(time=[-1])) else math.nan
     extra = xr.Dataset(
         {
             "nvp_share": (("time", "species"), shares.values, {"units": "1", "long_name": "share of each species' units held by NVP (see holder_weights)"}),
