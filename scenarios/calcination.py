@@ -295,7 +295,7 @@ def painted_p_per_v(p: CalcinationParameters, radii: tuple[float, ...]) -> float
 
 def _nah2po4_radius(p: CalcinationParameters) -> float:
     """The NaH2PO4 radius [nm] whose painted units give ``p_per_v`` (the sharp estimate sqrt(p_per_v) r_A,
-    corrected for the diffuse interfaces and the wetting layer on the grid)."""
+    corrected for the diffuse interfaces on the grid)."""
     guess = p.nh4vo3_radius_nm * math.sqrt(p.p_per_v)
 
     def off(r: float) -> float:
@@ -347,7 +347,7 @@ def converted(p: CalcinationParameters):
     """The stop criterion for :func:`phasefield.run`'s ``until``: the limiting precursor holds less than
     ``stop_fraction`` of its species and dominates no cell (no particle of it is left, only the diffuse
     tails of interfaces)."""
-    return lambda frame: limiting_left(frame, p).item() < p.stop_fraction and not dominates_somewhere(frame, p.limiting_precursor)
+    return lambda frame: limiting_left(frame, p).values.item() < p.stop_fraction and not dominates_somewhere(frame, p.limiting_precursor)
 
 
 # ---- powder XRD --------------------------------------------------------------------------------

@@ -185,9 +185,10 @@ def test_the_accelerated_run_is_the_model_in_rescaled_time():
     kinetic coefficient and the heating rate x 10 and every time / 10, at the same physical times,
     through the ramp above T_c and the first nucleation (same seed: the same formation time). Fixed
     steps (dt_initial = dt_max = 0.02 s physical) so that both take the same sequence; tolerance
-    1e-9: the two differ by the rounding of the scaled inputs (1e-16 relative) passed through the
-    solves (residual 1e-11 of the right-hand side); measured 2.5e-11 in eta. An unscaled coefficient
-    changes the fields by O(1e-2) within a frame. Compared up to the frame where the first nucleus
+    1e-8: the two differ by the rounding of the scaled inputs (1e-16 relative) passed through the
+    solves (residual 1e-11 of the right-hand side) and, in the frame of the seed, through the seed's
+    exchange of units; measured 2.5e-11 in eta before the seed, 1.2e-9 in n in its frame. An unscaled
+    coefficient changes the fields by O(1e-2) within a frame. Compared up to the frame where the first nucleus
     is planted: after it the step controller rejects steps (error > 1), and a rejection that
     rounding flips in one run gives the two runs different steps, i.e. fields apart by the
     time-discretization error (measured 1e-2 one frame later); the formation times stay equal.
@@ -207,8 +208,8 @@ def test_the_accelerated_run_is_the_model_in_rescaled_time():
     planted = int(np.searchsorted(accelerated.time.values, math.ceil(formed[0] / interval) * interval - 1e-9))
     upto = slice(0, planted + 1)
     assert accelerated.phase_area.sel(phase="NVP").values[planted] > 0
-    np.testing.assert_allclose(model.eta.values[upto], accelerated.eta.values[upto], rtol=0, atol=1e-9)
-    np.testing.assert_allclose(model.n.values[upto], accelerated.n.values[upto], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(model.eta.values[upto], accelerated.eta.values[upto], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(model.n.values[upto], accelerated.n.values[upto], rtol=0, atol=1e-8)
 
 
 def test_the_scenario_multiplies_the_numerics_times_by_the_acceleration():
