@@ -121,6 +121,7 @@ def run(
     progress: Callable[[float, float], None] | None = None,
     on_frame: Callable[[int, xr.Dataset], None] | None = None,
     on_nucleus: Callable[[Nucleus], None] | None = None,
+    until: Callable[[xr.Dataset], bool] | None = None,
     threads: int = 1,
 ) -> xr.Dataset:
     """Run a simulation, appending frames to ``out`` as it goes.
@@ -148,6 +149,10 @@ def run(
         Called as ``on_nucleus(nucleus)`` for each nucleus planted (NVP, or a crystal in the amorphous precursor)
         (:class:`phasefield.model.nucleation.Nucleus`: formation time, grain slot,
         centre, radius, orientation), right after it is planted.
+    until
+        Called as ``until(frame)`` with each frame (the first included, and on resume the
+        last one written); True ends the run there, before ``duration_s`` (a stop criterion
+        such as a consumed precursor). The run file then ends at that frame.
     threads
         BLAS and OpenMP threads during the run (threadpoolctl; restored after). One by
         default: the solves are small sparse work, and two BLAS threads fighting for a busy
@@ -187,14 +192,14 @@ def run(
     if out is None:
         _check_start(None, resume)
         with threadpool_limits(limits=threads):
-            return _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame, on_nucleus, ranks)
+            return _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame, on_nucleus, ranks, until)
     out = Path(out)
     with contextlib.ExitStack() as held:
         ranks.agree(lambda: _start_file(held, out, resume, overwrite))
         request = held.enter_context(_stop_on_signals())
         held.enter_context(threadpool_limits(limits=threads))
         try:
-            _run_frames(params, micro, out, resume, request, progress, on_frame, on_nucleus, ranks)
+            _run_frames(params, micro, out, resume, request, progress, on_frame, on_nucleus, ranks, until)
         except BaseException:
             if ranks.is_root:
                 _merge_keeping_error(out)
@@ -242,6 +247,7 @@ def _run_frames(
     on_frame: Callable[[int, xr.Dataset], None] | None = None,
     on_nucleus: Callable[[Nucleus], None] | None = None,
     ranks: Ranks | None = None,
+    until: Callable[[xr.Dataset], bool] | None = None,
 ) -> xr.Dataset | None:
     """The frame loop of :func:`run`; returns the in-memory run when ``out`` is None.
 
@@ -260,8 +266,10 @@ def _run_frames(
     else:
         state = sim.initial_state()
         first = 1
-        _emit(sim, state, rng, out, frames, 0, wall_before, on_frame, ranks)
+        frame = _emit(sim, state, rng, out, frames, 0, wall_before, on_frame, ranks)
     written = [float(times[first - 1])]  # time of the last finished frame, for the stop message
+    if until is not None and until(sim.frame(state) if resume else frame):
+        first = len(times)  # the criterion already holds: no step
     totals = state.n.sum(axis=1)  # conserved: checked at every frame
 
     def stop() -> None:
@@ -287,10 +295,12 @@ def _run_frames(
         _check_conservation(state, totals, sim.time_s(state), written[-1])
         _require_same_state(ranks, state, sim.time_s(state))
         wall = wall_before + time.perf_counter() - wall0
-        _emit(sim, state, rng, out, frames, index, wall, on_frame, ranks)
+        frame = _emit(sim, state, rng, out, frames, index, wall, on_frame, ranks)
         written.append(float(times[index]))
         if progress is not None:
             progress(sim.time_s(state), params.duration_s)
+        if until is not None and until(frame):
+            break
         if ranks.max(request.signum) and index < len(times) - 1:
             stop()
     if out is None:
@@ -313,7 +323,8 @@ def _require_same_state(ranks: Ranks, state: State, time_s: float) -> None:
     ranks.require_identical(f"fields at t = {time_s:.6g} s", state.eta, state.n, state.orientation_deg, state.active, state.grains.owner, scalars)
 
 
-def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: float, on_frame, ranks: Ranks) -> None:
+def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: float, on_frame, ranks: Ranks) -> xr.Dataset:
+    """Write (or keep) the frame of ``state`` with the run's attributes; returns the frame."""
     ds = sim.frame(state)
     attrs = sim.static_attrs()
     attrs.update(
@@ -358,6 +369,7 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
         frames.append(ds.assign_attrs(attrs))
     if on_frame is not None:
         on_frame(index, ds)
+    return ds
 
 
 def _load_state(sim: Simulation, path: Path):

@@ -62,7 +62,7 @@ def with_outputs(ds: xr.Dataset, extra: xr.Dataset, out) -> xr.Dataset:
     return ds.merge(extra)
 
 
-_MODULES = ("epitaxy", "below_tc", "threshold", "wulff", "trimming", "wetting", "coalescence", "crystallization", "overview")
+_MODULES = ("epitaxy", "below_tc", "threshold", "wulff", "trimming", "wetting", "coalescence", "crystallization", "overview", "calcination")
 
 
 def scenarios() -> dict[str, Scenario]:

@@ -142,3 +142,21 @@ def test_the_run_limits_blas_threads_and_restores_them(tmp_nc):
     assert after == before
     with pytest.raises(ValueError, match=r"threads = 0 is not allowed; allowed: an integer >= 1"):
         run(isothermal(**SMALL), DISC, None, threads=0)
+
+
+def test_until_ends_the_run_at_the_first_frame_that_meets_it_and_resume_keeps_it_ended(tmp_nc):
+    """A criterion on the frame (here the time, which the frames must reach exactly) ends the run at
+    that frame in the file and in memory; resuming an ended run adds no frame; one that holds on the
+    first frame leaves only that frame."""
+    def at_or_after(t_s):
+        return lambda frame: frame.time.item() >= t_s - 1e-12
+
+    full = run(isothermal(**SMALL), DISC, None)
+    ended = run(isothermal(**SMALL), DISC, tmp_nc, until=at_or_after(0.1))
+    assert ended.time.values.tolist() == full.time.values[:3].tolist()
+    # the stepping up to the stop is that of the uninterrupted run (same frames, bit for bit)
+    np.testing.assert_array_equal(ended.eta.values, full.eta.values[:3])
+    resumed = run(isothermal(**SMALL), DISC, tmp_nc, resume=True, until=at_or_after(0.1))
+    assert resumed.sizes["time"] == 3
+    in_memory = run(isothermal(**SMALL), DISC, None, until=lambda frame: True)
+    assert in_memory.sizes["time"] == 1
