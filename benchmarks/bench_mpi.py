@@ -51,7 +51,7 @@ def worker(grid: int, sweeps: int) -> None:
     for sweep in range(sweeps + 1):  # the first is the warm-up: FiPy builds its terms' matrices lazily
         r.barrier()
         t0 = time.perf_counter()
-        k = step_coefficients(eta, mu, sim.grain_phase, evolving, lc, sim.geometry, sim.facets, state.orientation_deg, sim.stabilization)
+        k = step_coefficients(eta, mu, sim.grain_phase, evolving, lc, sim.geometry, sim.facets, state.orientation_deg, sim.stabilization, state.orientation_deg)
         t1 = time.perf_counter()
         eta, mu, _ = sim.equations.step(state.eta, state.n, k, evolving, dt, guess=(eta, mu))
         r.barrier()

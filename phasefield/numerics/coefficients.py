@@ -356,8 +356,12 @@ def step_coefficients(
         Per grain S (with facets): kappa S is added to the implicit coefficient
         and div(kappa S grad eta_i) of the iterate subtracted explicitly, so the
         two cancel once the sweeps have converged.
+    grain_orientation_deg
+        One orientation per grain slot [degree], which decides the NVP/NH4VO3 pairs' excess
+        (in or out of the orientation relationship); None: no excess. The facet terms read
+        ``orientation_deg``, per slot or per slot and cell (grain tracking).
     """
-    weights = fe.PairWeights.of(eta, grain_phase, lc.pair_excess(grain_phase, _per_grain(orientation_deg, grain_orientation_deg)))
+    weights = fe.PairWeights.of(eta, grain_phase, lc.pair_excess(grain_phase, grain_orientation_deg))
     L = weights.interpolate(lc.mobility, fallback=float(lc.mobility.max()))
     kappa_face = _kappa_face(weights, lc, geometry)
     grad = gradient_energy(eta, geometry, kappa_face, facets, orientation_deg)
@@ -400,7 +404,7 @@ def free_energy(
 ) -> float:
     """Total free energy in solver units: the functional whose derivative :func:`step_coefficients` uses
     (with the excess energy of the NVP/NH4VO3 grain pairs, in or out of the orientation relationship)."""
-    weights = fe.PairWeights.of(eta, grain_phase, lc.pair_excess(grain_phase, _per_grain(orientation_deg, grain_orientation_deg)))
+    weights = fe.PairWeights.of(eta, grain_phase, lc.pair_excess(grain_phase, grain_orientation_deg))
     local = fe.local_free_energy(eta, n, grain_phase, lc, weights)
     kappa_face = _kappa_face(weights, lc, geometry)
     return float((local * geometry.volume).sum()) + gradient_energy(eta, geometry, kappa_face, facets, orientation_deg).total(kappa_face)
@@ -428,7 +432,7 @@ def misfit_energy(
     with the excess minus free_energy without, to round-off.
     """
     out = np.zeros(eta.shape[0])
-    pairs = lc.pair_excess(grain_phase, _per_grain(orientation_deg, grain_orientation_deg))
+    pairs = lc.pair_excess(grain_phase, grain_orientation_deg)
     if pairs is None:
         return out
     weights = fe.PairWeights.of(eta, grain_phase, pairs)
@@ -438,14 +442,6 @@ def misfit_energy(
     for i in np.flatnonzero(np.asarray(grain_phase) == lc.epitaxy[1]):
         out[i] = lc.excess_m * float((shares[i] * well).sum()) + lc.excess_kappa * float((geometry.arithmetic(shares[i]) * face_energy).sum())
     return out
-
-
-def _per_grain(orientation_deg: np.ndarray | None, grain_orientation_deg: np.ndarray | None) -> np.ndarray | None:
-    """One orientation per grain slot for the excess pairs: ``grain_orientation_deg``, else
-    ``orientation_deg`` when it is per slot (the facet terms may read one per slot and cell)."""
-    if grain_orientation_deg is not None:
-        return grain_orientation_deg
-    return orientation_deg if orientation_deg is not None and np.ndim(orientation_deg) == 1 else None
 
 
 def _kappa_face(weights: fe.PairWeights, lc: fe.LocalCoefficients, geometry: FaceGeometry) -> np.ndarray:

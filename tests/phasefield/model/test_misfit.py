@@ -117,9 +117,9 @@ def test_misfit_output_is_the_free_energy_it_adds():
     state = sim.initial_state()
     lc = sim._local(sim.temperature_K(0.0))
     off = dataclasses.replace(lc, relationship_excess=0.0, incoherent_excess=0.0)
-    args = (sim.grain_phase, lc, sim.geometry, sim.facets, state.orientation_deg)
+    args = (sim.grain_phase, lc, sim.geometry, sim.facets, state.orientation_deg, state.orientation_deg)
     per_grain = misfit_energy(state.eta, *args)
-    added = free_energy(state.eta, state.n, *args) - free_energy(state.eta, state.n, sim.grain_phase, off, sim.geometry, sim.facets, state.orientation_deg)
+    added = free_energy(state.eta, state.n, *args) - free_energy(state.eta, state.n, sim.grain_phase, off, sim.geometry, sim.facets, state.orientation_deg, state.orientation_deg)
     assert added > 0
     assert per_grain.sum() == pytest.approx(added, rel=1e-10)
     # slot 3 is 1.5 deg from NH4VO3 (across 0 deg): the misfit; slot 4 is 21 deg off: incoherent

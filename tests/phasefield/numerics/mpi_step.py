@@ -32,7 +32,7 @@ def step_problem(dim: int) -> tuple[Simulation, np.ndarray, np.ndarray, StepCoef
     lc = sim._local(sim.temperature_K(dt))
     evolving = np.flatnonzero(state.active & ~sim.fixed)
     mu = fe.chemical_potential(n, fe.phase_fractions(state.eta, sim.grain_phase, lc.n_phases), lc)
-    k = step_coefficients(state.eta, mu, sim.grain_phase, evolving, lc, sim.geometry, sim.facets, state.orientation_deg, sim.stabilization)
+    k = step_coefficients(state.eta, mu, sim.grain_phase, evolving, lc, sim.geometry, sim.facets, state.orientation_deg, sim.stabilization, state.orientation_deg)
     return sim, state.eta, n, k, evolving, dt, (state.eta, mu)
 
 

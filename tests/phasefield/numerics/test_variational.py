@@ -85,7 +85,7 @@ def test_allen_cahn_force_is_minus_the_derivative_of_the_reported_free_energy(na
     lc = sim._local(sim.temperature_K(0.0))
     n = state.n + 0.05 * rng.normal(size=state.n.shape) * state.n
     mu = fe.chemical_potential(n, fe.phase_fractions(eta, sim.grain_phase, lc.n_phases), lc)
-    k = step_coefficients(eta, mu, sim.grain_phase, evolving, lc, sim.geometry, sim.facets, state.orientation_deg, None)
+    k = step_coefficients(eta, mu, sim.grain_phase, evolving, lc, sim.geometry, sim.facets, state.orientation_deg, None, state.orientation_deg)
     force = sim.allen_cahn_force(k, eta, evolving)
     # inside the interfaces proper: in the far tails (eta < 1e-2) P(eta) blends to its fallback
     # over eta ~ 1e-3, where a difference quotient would need steps below round-off
@@ -94,7 +94,7 @@ def test_allen_cahn_force_is_minus_the_derivative_of_the_reported_free_energy(na
     direction[evolving] = rng.normal(size=(evolving.size, eta.shape[1])) * width**2 * (width > 0.01)
 
     def energy(e):
-        return free_energy(e, n, sim.grain_phase, lc, sim.geometry, sim.facets, state.orientation_deg)
+        return free_energy(e, n, sim.grain_phase, lc, sim.geometry, sim.facets, state.orientation_deg, state.orientation_deg)
 
     def quotient(h):
         return (energy(eta + h * direction) - energy(eta - h * direction)) / (2 * h)
