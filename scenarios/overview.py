@@ -5,7 +5,9 @@ as a loose aggregate on the uneven surface of an NZSP pellet (a flat base with o
 NZSP grain's cap, per 12 nm, up to 3 nm tall) in a 64 x 40 nm field. Each particle is placed
 next to the NZSP surface or to an earlier particle, at a gap of 0-2 nm, from the run's seed
 (:func:`place_particles`). The chip is heated at 20 K/s from 560 degC to 710 degC, as in
-``epitaxy`` (T_c = 700 degC crossed at 7 s). What happens, in the paper's order (Fig. S10):
+``epitaxy`` (T_c = 700 degC crossed at 7 s), and the run ends at 8.5 s, once NVP has formed (the
+NVP stage costs ~2 min of wall per 0.5 s; the default run takes ~9 minutes on 2 cores: README).
+What happens, in the paper's order (Fig. S10):
 
 * aggregation: particles closer than about an interface width bridge and coalesce, and spread
   on NZSP, which they wet (the particle/NZSP pair energies are below the NZSP surface energy
@@ -104,7 +106,7 @@ class OverviewParameters(ModelParameters):
     start_temperature_C: float = 560.0
     hold_temperature_C: float = 710.0
     ramp_K_per_s: float = 20.0
-    duration_s: float = 12.0
+    duration_s: float = 8.5
     output_interval_s: float = 0.5
     grain_reassignment: bool = True
     crystallization_prefactor_per_m2_s: float = 5e21
