@@ -67,6 +67,14 @@ from .units import SolverUnits
 
 log = logging.getLogger(__name__)
 
+
+def warn_sparsely(count: int, message: str, *args) -> None:
+    """Log a repeated event as a WARNING at its 1st, 2nd, 4th, 8th, ... occurrence (``count``) and at
+    INFO otherwise: a run with hundreds of refused nuclei or crowded grain pairs shows a few lines,
+    each with the count so far, instead of flooding the terminal (every event is counted in the run's
+    attributes)."""
+    log.log(logging.WARNING if count & (count - 1) == 0 else logging.INFO, message, *args)
+
 # A grain whose measure changes by less than this many cells per solver time unit is calm:
 # the floor of the error scale, so that a standing-still state does not demand relative accuracy.
 _CALM_RATE = 1e-2
@@ -332,8 +340,8 @@ class Simulation:
                 for pair in stuck:
                     if list(pair) not in state.unresolved:
                         state.unresolved.append(list(pair))
-                        log.warning("grains %d and %d of slot %d at t=%.4g s: no %s slot has room; they merge where they meet (%d such pairs)",
-                                    *pair, slot, self.time_s(state), PHASES[self.grain_phase[slot]], len(state.unresolved))
+                        warn_sparsely(len(state.unresolved), "grains %d and %d of slot %d at t=%.4g s: no %s slot has room; they merge where they meet (%d such pairs)",
+                                      *pair, slot, self.time_s(state), PHASES[self.grain_phase[slot]], len(state.unresolved))
                 if found is not None:
                     break
             else:
@@ -544,8 +552,8 @@ class Simulation:
             if slot is None:
                 state.refused += 1
                 held = "hold a grain on its cell" if p.grain_reassignment else "hold grains"
-                log.warning("NVP nucleus formed at t=%.3f s refused: all %d NVP slots %s (%d refused so far)",
-                            formed, int((self.grain_phase == _NVP).sum()), held, state.refused)
+                warn_sparsely(state.refused, "NVP nucleus formed at t=%.3f s refused: all %d NVP slots %s (%d refused so far)",
+                              formed, int((self.grain_phase == _NVP).sum()), held, state.refused)
                 continue
             planted.append(self.plant_nucleus(state, slot, int(cell), nucleation.seed_nucleus(p, T), float(formed)))
         return planted + self.crystallize(state, rng)
@@ -649,7 +657,7 @@ class Simulation:
                 )
             except ValueError as err:  # too little parent left there to give the seed its units
                 state.refused += 1
-                log.warning("%s nucleus formed at t=%.3f s refused: %s (%d refused so far)", product, formed, err, state.refused)
+                warn_sparsely(state.refused, "%s nucleus formed at t=%.3f s refused: %s (%d refused so far)", product, formed, err, state.refused)
                 continue
             orientation = float(state.orientation_deg[slot])
             if p.grain_reassignment or not state.active[slot]:  # without reassignment a slot's grains share its orientation

@@ -7,6 +7,7 @@ observables of README "Accuracy" within 3 % of their dt -> 0 limit.
 
 from __future__ import annotations
 
+import logging
 import dataclasses
 import math
 
@@ -234,3 +235,16 @@ def test_default_tolerance_gives_epitaxy_nvp_area_and_rate_within_3_percent_of_a
     default, tight = area_and_rate(0.1), area_and_rate(0.02)
     print(f"NVP area at 12 s, rate 12-20 s: default {default}, tolerance 0.02 {tight}")
     assert default == pytest.approx(tight, rel=0.03)
+
+
+def test_repeated_events_warn_at_powers_of_two_and_log_every_one(caplog):
+    """100 refusals: WARNING lines at the 1st, 2nd, 4th, ..., 64th (7 lines, each with its count), the
+    other 93 at INFO, so that nothing is lost with --debug-level logging and the terminal stays readable."""
+    from phasefield.numerics.stepping import warn_sparsely
+
+    with caplog.at_level(logging.INFO, logger="phasefield.numerics.stepping"):
+        for count in range(1, 101):
+            warn_sparsely(count, "event (%d so far)", count)
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warned == [f"event ({2**k} so far)" for k in range(7)]
+    assert sum(r.levelno == logging.INFO for r in caplog.records) == 93
