@@ -300,6 +300,8 @@ def _run_frames(
         if progress is not None:
             progress(sim.time_s(state), params.duration_s)
         if until is not None and until(frame):
+            if progress is not None:  # the run ends here: a progress bar completes at this time
+                progress(sim.time_s(state), sim.time_s(state))
             break
         if ranks.max(request.signum) and index < len(times) - 1:
             stop()

@@ -152,8 +152,10 @@ def test_until_ends_the_run_at_the_first_frame_that_meets_it_and_resume_keeps_it
         return lambda frame: frame.time.item() >= t_s - 1e-12
 
     full = run(isothermal(**SMALL), DISC, None)
-    ended = run(isothermal(**SMALL), DISC, tmp_nc, until=at_or_after(0.1))
+    reports = []
+    ended = run(isothermal(**SMALL), DISC, tmp_nc, until=at_or_after(0.1), progress=lambda done, total: reports.append((done, total)))
     assert ended.time.values.tolist() == full.time.values[:3].tolist()
+    assert reports[-1] == pytest.approx((0.1, 0.1))  # the progress bar completes where the run ends
     # the stepping up to the stop is that of the uninterrupted run (same frames, bit for bit)
     np.testing.assert_array_equal(ended.eta.values, full.eta.values[:3])
     resumed = run(isothermal(**SMALL), DISC, tmp_nc, resume=True, until=at_or_after(0.1))
