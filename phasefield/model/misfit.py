@@ -67,6 +67,16 @@ def orientation_difference_deg(a, b):
     return (np.asarray(a, dtype=float) - np.asarray(b, dtype=float) + 180.0) % 360.0 - 180.0
 
 
+def in_relationship(difference_deg, tolerance_deg: float):
+    """Whether an NVP minus NH4VO3 orientation difference is the relationship's within ``tolerance_deg``
+    (modulo 360 degrees).
+
+    >>> bool(in_relationship(359.0, 2.0)), bool(in_relationship(30.0, 2.0))
+    (True, False)
+    """
+    return np.abs(orientation_difference_deg(difference_deg, RELATIONSHIP_DIFFERENCE_DEG)) <= tolerance_deg
+
+
 def relationship_pairs(grain_phase: np.ndarray, orientation_deg: np.ndarray, parent: int, product: int, tolerance_deg: float) -> np.ndarray:
     """(grains, grains) 0/1 matrix: 1 for a product grain and a parent grain in the relationship.
 
@@ -80,6 +90,6 @@ def relationship_pairs(grain_phase: np.ndarray, orientation_deg: np.ndarray, par
     """
     gp = np.asarray(grain_phase)
     theta = np.asarray(orientation_deg, dtype=float)
-    close = np.abs(orientation_difference_deg(theta[:, None] - theta[None, :], RELATIONSHIP_DIFFERENCE_DEG)) <= tolerance_deg
+    close = in_relationship(theta[:, None] - theta[None, :], tolerance_deg)
     pairs = close & (gp[:, None] == product) & (gp[None, :] == parent)
     return (pairs | pairs.T).astype(float)

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
-from .misfit import RELATIONSHIP_DIFFERENCE_DEG, misfit_energy_J_m2, orientation_difference_deg
+from .misfit import in_relationship, misfit_energy_J_m2
 from .overrides import apply_values
 from .phases import PHASES, REGISTRY, pair_key
 from .values import ParameterError, canonical_value, derived_note, frozen_map, one_line, require, show
@@ -447,13 +447,18 @@ class ModelParameters:
         [J/m^2]: the misfit energy, at most the incoherent interface's excess."""
         return min(self.misfit_energy_J_m2(), self.incoherent_excess_J_m2)
 
+    def orientation_excesses_J_m2(self) -> tuple[float, float]:
+        """(in, out of the relationship): the excesses an NVP/NH4VO3 grain pair pays as the run applies
+        them [J/m^2]; both 0 with ``grain_reassignment`` (they are judged by one orientation per slot)."""
+        if self.grain_reassignment:
+            return 0.0, 0.0
+        return self.relationship_excess_J_m2(), self.incoherent_excess_J_m2
+
     def nucleus_excess_J_m2(self) -> float:
         """The excess of a fresh NVP nucleus's interface with its NH4VO3 parent [J/m^2]: in the
-        relationship unless ``nucleus_orientation_offset_deg`` turns it out of it (0 with reassignment)."""
-        if self.grain_reassignment:
-            return 0.0
-        offset = abs(orientation_difference_deg(self.nucleus_orientation_offset_deg, RELATIONSHIP_DIFFERENCE_DEG))
-        return self.relationship_excess_J_m2() if offset <= self.misfit_tolerance_deg else self.incoherent_excess_J_m2
+        relationship unless ``nucleus_orientation_offset_deg`` turns it out of it."""
+        related, incoherent = self.orientation_excesses_J_m2()
+        return related if in_relationship(self.nucleus_orientation_offset_deg, self.misfit_tolerance_deg) else incoherent
 
     def facets(self, phase: str):
         """The :class:`phasefield.model.anisotropy.FacetSet` of a phase, or None (isotropic)."""

@@ -72,8 +72,7 @@ def local_coefficients(p: ModelParameters, units: SolverUnits, temperature_K: fl
     factor = p.diffusion_factor(temperature_K) * to_solver
     chi = E0 / p.chemical_stiffness_J_m3
     empty = (SURROUNDINGS, SUBSTRATE)
-    # the orientation excess is judged per slot: not with reassignment (ModelParameters.incoherent_excess_J_m2)
-    per_slot = not p.grain_reassignment
+    related, incoherent = p.orientation_excesses_J_m2()
     return fe.LocalCoefficients(
         kappa=kappa,
         m=m,
@@ -89,8 +88,8 @@ def local_coefficients(p: ModelParameters, units: SolverUnits, temperature_K: fl
         substrate=PHASES.index(SUBSTRATE),
         excess_kappa=0.75 * l_m / (E0 * units.length_m**2),
         excess_m=6.0 / (l_m * E0),
-        relationship_excess=p.relationship_excess_J_m2() if per_slot else 0.0,
-        incoherent_excess=p.incoherent_excess_J_m2 if per_slot else 0.0,
+        relationship_excess=related,
+        incoherent_excess=incoherent,
         epitaxy=(REGISTRY.index(REGISTRY.nucleation.parent), REGISTRY.index(REGISTRY.nucleation.product)),
         misfit_tolerance_deg=p.misfit_tolerance_deg,
     )

@@ -100,6 +100,8 @@ def sweep_stop_fraction(time_tolerance: float) -> float:
     (0.2, 0.05)
     """
     return min(0.2, 2.0 * time_tolerance)
+
+
 _ANDERSON_DEPTH = 3
 
 
