@@ -116,6 +116,7 @@ def _view_parsers(sub) -> None:
     optics.add_argument("--region", metavar="x0,x1,y0,y1", help="part of the box to show, nm (default: all of it)")
     optics.add_argument("--pixel", type=float, default=DEFAULT_PIXEL_NM, metavar="NM", help=f"pixel of the TEM-like image, nm (default {DEFAULT_PIXEL_NM})")
     optics.add_argument("--thickness", type=float, default=20.0, metavar="NM", help="specimen thickness for the mass-thickness contrast, nm (default 20)")
+    optics.add_argument("--cif", action="append", default=[], metavar="PHASE=PATH", help="a CIF whose atoms and cell set a phase's density (NH4VO3: else Z = 4, not read)")
     movie = sub.add_parser("movie", parents=[optics], help="a movie of every frame of a run (also of one still being written)")
     movie.add_argument("run", type=Path, help="run file (RUN.nc)")
     movie.add_argument("--out", type=Path, help=f"movie to write, {' or '.join(MOVIE_FORMATS)} (default: RUN.mp4)")
@@ -318,10 +319,14 @@ def _optics(args):
     from dataclasses import replace
 
     try:
-        from .optics import tem_optics
+        from .optics import CIF_PHASES, tem_optics
     except ModuleNotFoundError as err:
         raise ValueError(f"the TEM-like image needs {err.name} (electron scattering factors); allowed: install it, pip install 'nvp-growth[tem]'") from None
-    return replace(tem_optics(), thickness_nm=args.thickness)
+    cifs = cif_options(args.cif)
+    for phase in cifs:
+        if phase not in CIF_PHASES:
+            raise ValueError(f"--cif {phase}=...: {phase!r} is not a crystal of the model; allowed: {', '.join(CIF_PHASES)}")
+    return replace(tem_optics(cifs=tuple(sorted(cifs.items()))), thickness_nm=args.thickness)
 
 
 def _region(args):
@@ -337,6 +342,8 @@ def _cmd_movie(args) -> int:
 
     out = checked_output(args.out or args.run.with_suffix(".mp4"), MOVIE_FORMATS)
     region = _region(args)
+    if args.cif and args.view != "tem":
+        raise ValueError(f"--cif {args.cif[0]} is not allowed with --view {args.view}; allowed: --cif with --view tem (it sets a phase's density)")
     optics = _optics(args) if args.view == "tem" else None
     ds = read_run(args.run, VIEW_VARIABLES[args.view])
     write_movie(ds, out, view=args.view, fps=args.fps, optics=optics, pixel_nm=args.pixel, region=region, progress=not args.quiet)
@@ -353,10 +360,11 @@ def _cmd_tem(args) -> int:
     region = _region(args)
     if args.spots < 1:
         raise ValueError(f"--spots {args.spots} is not allowed; allowed: an integer >= 1")
+    optics = _optics(args)
     ds = read_run(args.run, TEM_VARIABLES)
     if region is not None:
         region.check_inside(ds)
-    image = tem_image(ds, args.time, _optics(args), pixel_nm=args.pixel)
+    image = tem_image(ds, args.time, optics, pixel_nm=args.pixel)
     spots = fft_spots(image, region, count=args.spots)
     print(f"frame t = {image.attrs['time_s']:g} s, T = {image.attrs['temperature_K'] - 273.15:.1f} degC; FFT of "
           f"{spots.attrs['region_nm']} (FFT pixel {spots.attrs['fft_pixel_x_per_nm']:.3g} x {spots.attrs['fft_pixel_y_per_nm']:.3g} 1/nm):")

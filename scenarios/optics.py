@@ -7,7 +7,8 @@ unscattered beam; Williams & Carter's I = I0 exp(-Q t)), with Q = sum_i n_i sigm
 
 * n_i, atoms of element i per volume: NVP and NZSP from their bundled cells and atoms
   (:func:`atomistic.composition` of :func:`atomistic.bulk` / the cell volume); NH4VO3 and
-  NaH2PO4, which have lattices but no atoms, from formula x Z / cell volume with Z below;
+  NaH2PO4, which have lattices but no atoms, from formula x Z / cell volume with Z below, or,
+  given their CIF (``cifs``; ``--cif NH4VO3=PATH``), from its atoms and cell;
   the amorphous precursor is the 2:3 mix of NH4VO3 and NaH2PO4 it crystallizes into (2 NH4VO3
   + 3 NaH2PO4 per 2 v_NH4VO3 + 3 v_NaH2PO4, v = cell volume / Z: the crystals' volumes added);
   the surroundings are vacuum (Q = 0). Mass densities (reported, not used) take ASE's
@@ -66,9 +67,12 @@ FORMULA_UNITS = {
     "NaH2PO4": (8, "the integer nearest rho V N_A / M = 7.97 for the anhydrous density 2.36 g/cm3 "
                    "(Wikipedia 'Monosodium phosphate', read at piglix.com/piglix/Monosodium_phosphate) and the bundled cell"),
     "NH4VO3": (4, "NOT READ (no density or Z of NH4VO3 was found offline): Z = 2 or 8 would give 1.15 or 4.60 g/cm3, "
-                  "outside the 2.3-3.3 g/cm3 of the other phases here; Z = 4 gives 2.30 g/cm3"),
+                  "outside the 2.3-3.3 g/cm3 of the other phases here; Z = 4 gives 2.30 g/cm3; a CIF (--cif NH4VO3=PATH) replaces it"),
 }
 """Formula units per cell of the phases without bundled atoms, with where the number comes from."""
+
+CIF_PHASES = ("NH4VO3", "NaH2PO4", "NVP", "NZSP")
+"""The crystals whose density a CIF may set (the amorphous precursor follows NH4VO3's and NaH2PO4's)."""
 
 MIXTURES = {"amorphous": {"NH4VO3": 2, "NaH2PO4": 3}}
 """Phases made of crystals' formula units: the amorphous precursor, 2 NH4VO3 + 3 NaH2PO4 (-> NVP)."""
@@ -87,24 +91,40 @@ _NM3_PER_A3 = 1e-3
 _AVOGADRO = 6.02214076e23  # exact (SI 2019)
 
 
-def number_densities(phase: str) -> dict[str, float]:
-    """Atoms of each element per nm^3 of a crystal, or of a mixture of :data:`MIXTURES`."""
+def number_densities(phase: str, cifs: tuple[tuple[str, str], ...] = ()) -> dict[str, float]:
+    """Atoms of each element per nm^3 of a crystal, or of a mixture of :data:`MIXTURES`.
+
+    ``cifs``: (phase, path) pairs; a phase with a CIF takes its atoms and cell from it
+    (:func:`_cell_content`), which replaces the Z of :data:`FORMULA_UNITS`.
+    """
+    read = dict(cifs)
     if phase in MIXTURES:
         mix = MIXTURES[phase]
-        parts = {p: _cell_content(p) for p in mix}
+        parts = {p: _cell_content(p, read.get(p)) for p in mix}
         volume = sum(k * parts[p][1] for p, k in mix.items())
         atoms: dict[str, float] = {}
         for p, k in mix.items():
             for element, n in parts[p][0].items():
                 atoms[element] = atoms.get(element, 0.0) + k * n
         return {e: n / volume for e, n in atoms.items()}
-    content, volume = _cell_content(phase)
+    content, volume = _cell_content(phase, read.get(phase))
     return {e: n / volume for e, n in content.items()}
 
 
 @functools.lru_cache(maxsize=None)
-def _cell_content(phase: str) -> tuple[dict[str, float], float]:
-    """(atoms per formula unit of each element, nm^3 per formula unit) of a crystal."""
+def _cell_content(phase: str, cif: str | None = None) -> tuple[dict[str, float], float]:
+    """(atoms per formula unit of each element, nm^3 per formula unit) of a crystal.
+
+    With a ``cif`` (checked to hold the phase's formula, H included), Z is counted from its
+    atoms (occupancy-weighted) and the volume is its cell's: the density is the CIF's.
+    """
+    if cif is not None:
+        atoms = atomistic.bulk(phase, cif=cif)
+        atomistic.check_formula(atoms, phase)
+        formula = Formula(phase_record(phase).formula).count()
+        found = atomistic.composition(atoms)
+        z = float(np.mean([found[e] / n for e, n in formula.items()]))
+        return {e: float(n) for e, n in formula.items()}, atoms.cell.volume * _NM3_PER_A3 / z
     volume = atomistic.cell(phase).volume * _NM3_PER_A3
     if phase in FORMULA_UNITS:
         z = FORMULA_UNITS[phase][0]
@@ -145,11 +165,13 @@ def rutherford_cross_section_nm2(atomic_number: int, energy_keV: float, aperture
     return gamma**2 * wavelength**4 * atomic_number**2 / (4 * np.pi**3 * Bohr**2 * alpha**2) * 1e-2
 
 
-def attenuation_per_nm(phase: str, energy_keV: float = ENERGY_KEV, aperture_mrad: float = APERTURE_MRAD) -> float:
-    """Q = sum_i n_i sigma_i of a phase [1/nm] (0 for the surroundings, vacuum)."""
+def attenuation_per_nm(
+    phase: str, energy_keV: float = ENERGY_KEV, aperture_mrad: float = APERTURE_MRAD, cifs: tuple[tuple[str, str], ...] = ()
+) -> float:
+    """Q = sum_i n_i sigma_i of a phase [1/nm] (0 for the surroundings, vacuum); ``cifs`` as in :func:`number_densities`."""
     if phase == SURROUNDINGS:
         return 0.0
-    return float(sum(n * cross_section_nm2(e, energy_keV, aperture_mrad) for e, n in number_densities(phase).items()))
+    return float(sum(n * cross_section_nm2(e, energy_keV, aperture_mrad) for e, n in number_densities(phase, cifs).items()))
 
 
 def _plane_angle_deg(phase: str, hkl: tuple[int, ...]) -> float:
@@ -187,11 +209,18 @@ def tem_optics(
     aperture_mrad: float = APERTURE_MRAD,
     thickness_nm: float = 20.0,
     fringe_contrast: float = 0.2,
+    cifs: tuple[tuple[str, str], ...] = (),
 ) -> TemOptics:
-    """The contrast of every phase of the model (see the module docstring)."""
+    """The contrast of every phase of the model (see the module docstring).
+
+    ``cifs``: (phase, path) pairs of CIFs (NH4VO3, NaH2PO4) whose atoms and cells set those
+    phases' densities (and the amorphous mix made of them) instead of :data:`FORMULA_UNITS`;
+    a CIF of another phase is refused (:class:`atomistic.CifError`, one line). The fringes keep
+    the bundled lattices (those the runs' facets use).
+    """
     looks = {}
     for phase in PHASES:
-        q = attenuation_per_nm(phase, energy_keV, aperture_mrad)
+        q = attenuation_per_nm(phase, energy_keV, aperture_mrad, cifs)
         if phase in ZONES:
             hkl, d, angle = reflection(phase)
             looks[phase] = PhaseOptics(q, d, angle, f"({' '.join(map(str, hkl))})")

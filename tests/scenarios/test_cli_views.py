@@ -42,6 +42,9 @@ BAD = [
     (["tem", "{run}", "--time", "0.5", "--pixel", "0.3", "--out", "{tmp}/t.png"], r"pixel = 0\.3 nm is not allowed; allowed: > 0 and < 0\.1787 nm"),
     (["tem", "{run}", "--time", "0.5", "--region=-5,10,0,10", "--out", "{tmp}/t.png"], r"region = -5,10,0,10 nm is outside the box"),
     (["tem", "{run}", "--time", "0.5", "--out", "{tmp}/t.gif"], r"the extension \.gif is not supported; allowed: \.png, \.svg, \.pdf"),
+    (["tem", "{run}", "--time", "0.5", "--cif", "amorphous=a.cif", "--out", "{tmp}/t.png"], r"--cif amorphous=\.\.\.: 'amorphous' is not a crystal of the model; allowed: NH4VO3, NaH2PO4, NVP, NZSP"),
+    (["tem", "{run}", "--time", "0.5", "--cif", "NH4VO3={tmp}/none.cif", "--out", "{tmp}/t.png"], r"none\.cif"),
+    (["movie", "{run}", "--out", "{tmp}/m.mp4", "--cif", "NH4VO3=a.cif"], r"--cif NH4VO3=a\.cif is not allowed with --view phases; allowed: --cif with --view tem"),
     (["plot", "{tmp}/other.nc", "--out", "{tmp}/p.png"], r"other\.nc is neither a run \(with phase_area, T, mean_V_valence\) nor a sweep summary"),
     (["plot", "{run}", "--out", "{tmp}/p.bmp"], r"the extension \.bmp is not supported; allowed: \.png, \.svg, \.pdf"),
 ]
@@ -65,3 +68,10 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(small_run, tmp_path,
     assert len(err.strip().splitlines()) == 1 and err.startswith("nvp-growth: error: ") and "Traceback" not in err
     assert re.search(message, err), err
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_cif_of_another_phase_is_refused_for_the_tem_density(small_run, tmp_path, capsys, hypothetical_cifs):
+    status = _status(["tem", str(small_run), "--time", "0.5", "--cif", f"NH4VO3={hypothetical_cifs['NaH2PO4']}", "--out", str(tmp_path / "t.png")])
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "NH4VO3" in err and "allowed: a CIF of NH4VO3" in err, err
+    assert not (tmp_path / "t.png").exists()

@@ -55,6 +55,26 @@ def test_densities_from_the_cells_match_hand_computed_and_cited_numbers():
     assert optics.attenuation_per_nm("surroundings") == 0.0
 
 
+def test_a_cif_sets_the_density_from_its_own_atoms_and_cell(hypothetical_cifs, tmp_path):
+    # With the NH4VO3 CIF the density is the CIF's: its atoms' mass (ASE masses, counted from the
+    # CIF's atoms, not from formula x Z) over its cell volume, to round-off.
+    cif = str(hypothetical_cifs["NH4VO3"])
+    atoms = atomistic.bulk("NH4VO3", cif=cif)
+    by_hand = atoms.get_masses().sum() / 6.02214076e23 / (atoms.cell.volume * 1e-24)
+    pairs = (("NH4VO3", cif),)
+    assert optics.mass_density_g_cm3(optics.number_densities("NH4VO3", pairs)) == pytest.approx(by_hand, rel=1e-12)
+    # the same atoms in a cell twice as long along a: half the atoms per volume, half the attenuation
+    # (Q = sum n sigma is linear in the number density); the amorphous mix made of it thins too
+    doubled = tmp_path / "NH4VO3_dilute.cif"
+    doubled.write_text(hypothetical_cifs["NH4VO3"].read_text().replace("_cell_length_a 4.92", "_cell_length_a 9.84"))
+    dilute = (("NH4VO3", str(doubled)),)
+    assert optics.attenuation_per_nm("NH4VO3", cifs=dilute) == pytest.approx(0.5 * optics.attenuation_per_nm("NH4VO3", cifs=pairs), rel=1e-12)
+    assert optics.attenuation_per_nm("amorphous", cifs=dilute) < optics.attenuation_per_nm("amorphous", cifs=pairs)
+    looks = optics.tem_optics(cifs=dilute).phases
+    assert looks["NH4VO3"].attenuation_per_nm == pytest.approx(optics.attenuation_per_nm("NH4VO3", cifs=dilute), rel=1e-12)
+    assert looks["NVP"] == optics.tem_optics().phases["NVP"]  # only the phases the CIF sets change
+
+
 @pytest.mark.parametrize("spacing", [s for s in atomistic.paper.PAPER_SPACINGS if optics.PAPER_PLANES.get(s.phase) == s.hkl], ids=lambda s: s.phase)
 def test_the_fringes_drawn_are_the_papers_planes_in_their_zones(spacing):
     # d from the bundled cells against the paper's measured spacings (Figs. 4b, 5g: three digits,

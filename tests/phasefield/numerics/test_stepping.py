@@ -248,3 +248,38 @@ def test_repeated_events_warn_at_powers_of_two_and_log_every_one(caplog):
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert warned == [f"event ({2**k} so far)" for k in range(7)]
     assert sum(r.levelno == logging.INFO for r in caplog.records) == 93
+
+
+@pytest.mark.parametrize(
+    "remaining_over_dt, expected_over_dt",
+    [
+        (1.0 + 1e-8, [1.0 + 1e-8]),  # stretched: no 1e-8 sliver after a whole step
+        (1.08, [1.08]),  # within 10 %: one step lands on the time
+        (1.5, [0.75, 0.75]),  # split in halves instead of 1 + a 0.5 remainder
+        (1.99, [0.995, 0.995]),
+        (3.3, [1.0, 1.0, 0.65, 0.65]),  # far: whole steps while more than 2 dt remain, then halves of 1.3
+        (0.3, [0.3]),  # a short interval is one step
+    ],
+)
+def test_a_step_toward_a_time_is_stretched_or_split_so_no_sliver_is_left(monkeypatch, remaining_over_dt, expected_over_dt):
+    """README (Time steps): a step proposed just short of an output or nucleation time is stretched
+    (within 10 %) or split in halves, and the steps land exactly on the time. The physics is taken out
+    (a step that changes nothing and has zero error estimate), so the controller would keep dt; the
+    sequence of dt the stepper asks for is recorded. Expected sequences are worked by hand from the rule."""
+    p = isothermal(grid=16, domain_nm=(16.0, 2.0), interface_width_nm=2.0, dt_initial_s=1e-3, dt_max_s=1e-3)
+    micro = Microstructure(grains=(Grain("NH4VO3"), Grain("NH4VO3", 30.0)), shapes=(HalfSpace(100.0, axis=0), HalfSpace(8.0, axis=0, below=False)))
+    sim = Simulation(p, micro)
+    asked = []
+
+    def still(state, dt):
+        asked.append(dt)
+        return state.eta, state.n, 0.0, 0.0
+
+    monkeypatch.setattr(sim, "doubled_step", still)
+    state = sim.initial_state()
+    dt = state.dt
+    assert dt == pytest.approx(1e-3 / sim.units.time_s)  # dt_max: the controller cannot grow it
+    t_end = state.time + remaining_over_dt * dt
+    state = sim.advance(state, t_end)
+    assert state.time == t_end  # exactly, not within round-off
+    assert np.array(asked) / dt == pytest.approx(expected_over_dt, rel=1e-9)
