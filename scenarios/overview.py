@@ -58,7 +58,7 @@ from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, 
 from phasefield.model.phases import PHASES, SUBSTRATE, SURROUNDINGS
 from phasefield.model.values import ParameterError, frozen_map
 
-from .crystallization import CRYSTALS, crystallinity, grain_counts
+from .crystallization import CRYSTALS, GRAIN_PHASES, crystallization_outputs
 from .registry import Scenario, with_outputs
 
 PLACEMENT_STREAM = 1
@@ -249,11 +249,8 @@ def microstructure(p: OverviewParameters) -> Microstructure:
     )
 
 
-PRECURSORS_AND_PRODUCT = ("amorphous", *CRYSTALS, "NVP")
+PRECURSORS_AND_PRODUCT = ("amorphous", *GRAIN_PHASES)
 """The phases of the precursor matter (every condensed phase of the run)."""
-
-GRAIN_PHASES = (*CRYSTALS, "NVP")
-"""The crystalline phases whose grains are counted and sized."""
 
 
 def phase_fraction_fields(ds: xr.Dataset) -> np.ndarray:
@@ -294,32 +291,16 @@ def nvp_fraction(ds: xr.Dataset) -> np.ndarray:
     return (area.sel(phase="NVP") / area.sel(phase=list(PRECURSORS_AND_PRODUCT)).sum("phase")).values
 
 
-def grain_sizes(history: xr.Dataset) -> np.ndarray:
-    """Equivalent-disc diameter 2 sqrt(A / pi) [nm] of every tracked crystalline grain per frame
-    (time, tracked_grain); NaN where the grain is absent or is not crystalline."""
-    crystalline = np.isin(history.phase.values.astype(str), GRAIN_PHASES)
-    return np.where(crystalline, 2.0 * np.sqrt(history.area.values / math.pi), np.nan)
-
-
 def run(p: OverviewParameters, out=None, **options) -> xr.Dataset:
     ds = phasefield.run(p, microstructure(p), out, **options)
     particles, attached = particle_counts(phase_fraction_fields(ds), smallest_particle_cells(p))
-    history = ds.nvp.grain_history()
     extra = xr.Dataset(
         {
-            "crystallinity": ("time", crystallinity(ds), {"units": "1", "long_name": "crystalline share of the precursor area (NH4VO3 + NaH2PO4 over those and the amorphous)"}),
-            "grain_count": (("time", "grain_kind"), grain_counts(ds, GRAIN_PHASES), {"units": "1", "long_name": "tracked grains of each crystalline phase"}),
-            "grain_size": (("time", "tracked_grain"), grain_sizes(history), {"units": "nm", "long_name": "equivalent-disc diameter of each tracked crystalline grain (NaN: absent or amorphous)"}),
             "nvp_fraction": ("time", nvp_fraction(ds), {"units": "1", "long_name": "NVP share of the precursor matter (area of NVP over that of every condensed phase)"}),
             "particle_count": ("time", particles, {"units": "1", "long_name": "particles: face-connected regions more than half precursor matter, of at least pi l^2"}),
             "attached_particle_count": ("time", attached, {"units": "1", "long_name": "particles with a face neighbour more than half NZSP"}),
-        },
-        coords={
-            "grain_kind": ("grain_kind", list(GRAIN_PHASES), {"units": "1", "long_name": "crystalline phase"}),
-            "tracked_grain": history.tracked_grain,
-            "tracked_grain_phase": ("tracked_grain", history.phase.values.astype(str), {"units": "1", "long_name": "phase of the tracked grain"}),
-        },
-    )
+        }
+    ).merge(crystallization_outputs(ds))
     return with_outputs(ds, extra, out)
 
 
