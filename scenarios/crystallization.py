@@ -21,9 +21,10 @@ each nucleus is a grain of its own orientation, and the ``slots_per_phase`` orde
 parameters of each crystal phase hold as many grains as keep apart.
 
 What to look at: ``crystallinity`` (time), the crystalline share of the precursor
-area, rising; ``grain_count`` (time, crystal_phase), the tracked grains of each
-precursor phase; ``ds.nvp.grains()``, one row per grain (its slot, area, centroid,
-orientation); ``phase_area.sel(phase="NVP")`` stays 0; attributes ``n_crystal_nuclei``,
+area, rising; ``grain_count`` (time, grain_kind), the tracked grains of NH4VO3, NaH2PO4
+and NVP; ``grain_size`` (time, tracked_grain), the equivalent-disc diameter of each crystalline
+grain (NaN while absent; ``tracked_grain_phase`` names its phase); ``ds.nvp.grains()``, one row
+per grain (its slot, area, centroid, orientation); ``phase_area.sel(phase="NVP")`` stays 0; attributes ``n_crystal_nuclei``,
 ``n_merged_crystal_nuclei``, ``n_reassigned_grains`` and ``n_unresolved_contacts``.
 """
 
@@ -37,6 +38,7 @@ import numpy as np
 import xarray as xr
 
 import phasefield
+from phasefield.analysis.grains import grain_outputs
 from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters
 from phasefield.model.phases import SUBSTRATE
 from phasefield.model.values import ParameterError, frozen_map
@@ -44,6 +46,9 @@ from phasefield.model.values import ParameterError, frozen_map
 from .registry import Scenario, with_outputs
 
 CRYSTALS = ("NH4VO3", "NaH2PO4")
+
+GRAIN_PHASES = (*CRYSTALS, "NVP")
+"""The crystalline phases whose grains are counted and sized (NVP: above T_c, as ``threshold`` runs it)."""
 
 
 @dataclass(frozen=True)
@@ -109,21 +114,16 @@ def crystallinity(ds: xr.Dataset) -> np.ndarray:
     return (crystal / (crystal + area.sel(phase="amorphous"))).values
 
 
-def grain_counts(ds: xr.Dataset, phases: tuple[str, ...] = CRYSTALS) -> np.ndarray:
-    """Tracked grains of each of ``phases`` (the crystal phases by default), (time, phase) (the run's ``tracked_grains``)."""
-    return ds.tracked_grains.sel(phase=list(phases)).values
+def crystallization_outputs(ds: xr.Dataset) -> xr.Dataset:
+    """``crystallinity`` (time) and the grain outputs of :data:`GRAIN_PHASES`: ``grain_count`` (time,
+    grain_kind), ``grain_size`` (time, tracked_grain) (:func:`phasefield.analysis.grains.grain_outputs`)."""
+    share = xr.Dataset({"crystallinity": ("time", crystallinity(ds), {"units": "1", "long_name": "crystalline share of the precursor area (NH4VO3 + NaH2PO4 over those and the amorphous)"})})
+    return share.merge(grain_outputs(ds, ds.nvp.grain_history(), GRAIN_PHASES))
 
 
 def run(p: CrystallizationParameters, out=None, **options) -> xr.Dataset:
     ds = phasefield.run(p, microstructure(p), out, **options)
-    extra = xr.Dataset(
-        {
-            "crystallinity": ("time", crystallinity(ds), {"units": "1", "long_name": "crystalline share of the precursor area"}),
-            "grain_count": (("time", "crystal_phase"), grain_counts(ds), {"units": "1", "long_name": "tracked grains of each crystal phase"}),
-        },
-        coords={"crystal_phase": list(CRYSTALS)},
-    )
-    return with_outputs(ds, extra, out)
+    return with_outputs(ds, crystallization_outputs(ds), out)
 
 
 SCENARIO = Scenario(

@@ -31,9 +31,15 @@ a 3-5 nm particle can hold at this resolution, at a cost beyond a laptop run. Th
 (~3 nm) span 3 cells and a run left the order-parameter bounds during the nucleation burst (at 0.5 nm a
 small variant with ``time_tolerance`` 0.5 did too once: README, Overview).
 
-Facets are off (isotropic interfaces, the model default): the trimmed facets of Fig. 1i-l are
-shown by ``trimming`` and ``epitaxy``; this scenario with facets (``--set
-phase_facet_angles_deg.NVP=...`` as in ``epitaxy``) was neither run nor timed.
+Facets are off by default (isotropic interfaces, the model default). ``--set faceted=true`` gives
+NH4VO3 and NVP ``epitaxy``'s facet sets (:func:`scenarios.facets.epitaxial_facets`; the trimmed
+facets of Fig. 1i-l), at about twice the cost: a reduced run (32 x 24 nm, 5 particles, grid 64)
+took 1850 steps and 7:35 wall to 8.5 s faceted against 998 steps and 3:57 isotropic, and to 11 s
+(NVP from 10.05 s) 4858 steps, 21:38 against 2371 steps, 9:41 (NVP from 10.72 s), 2 cores shared
+with other runs (load 4-7). Its grains show their facets: 0.34 of the NH4VO3 boundary length at
+8.5 s and 0.33 of the NVP boundary at 11 s lie within 5 degree of the facet normals of their Wulff
+shapes (turned by each grain's orientation), against 0.09 and 0.06 isotropic and 0.11 for
+random normals (README, Overview).
 
 What to look at: ``particle_count`` and ``attached_particle_count`` (time), the particles
 (face-connected regions more than half precursor matter) and those touching NZSP;
@@ -45,6 +51,7 @@ tracked_grain), the equivalent-disc diameter of each crystalline grain; ``nvp_fr
 from __future__ import annotations
 
 import math
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -56,9 +63,10 @@ from scipy import ndimage
 import phasefield
 from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, Union
 from phasefield.model.phases import PHASES, SUBSTRATE, SURROUNDINGS
-from phasefield.model.values import ParameterError, frozen_map
+from phasefield.model.values import ParameterError, canonical_value, frozen_map, show
 
-from .crystallization import CRYSTALS, crystallinity, grain_counts
+from .crystallization import CRYSTALS, GRAIN_PHASES, crystallization_outputs
+from .facets import epitaxial_facets
 from .registry import Scenario, with_outputs
 
 PLACEMENT_STREAM = 1
@@ -91,6 +99,11 @@ class OverviewParameters(ModelParameters):
     slots_per_phase, nvp_slots
         Order-parameter slots for NH4VO3 and for NaH2PO4 grains each, and for NVP grains (each
         holds several grains: ``grain_reassignment`` is on).
+    faceted
+        True: NH4VO3 and NVP interfaces faceted with ``epitaxy``'s facet sets
+        (:func:`scenarios.facets.epitaxial_facets`, the trimmed facets of Fig. 1i-l), which then fill
+        ``phase_facet_angles_deg`` and ``phase_facet_energies`` (setting those to anything else is
+        refused); False (default): isotropic, or whatever facets those two are set to.
     """
 
     n_particles: int = 20
@@ -101,6 +114,7 @@ class OverviewParameters(ModelParameters):
     substrate_feature_nm: float = 12.0
     slots_per_phase: int = 3
     nvp_slots: int = 3
+    faceted: bool = False
     domain_nm: tuple[float, ...] = (64.0, 40.0)
     grid: int = 128
     start_temperature_C: float = 560.0
@@ -123,6 +137,22 @@ class OverviewParameters(ModelParameters):
                 f"n_particles = {self.n_particles} is not allowed: only {len(placed)} of them (radius {_radii_text(self)} nm, largest first) fit "
                 f"in domain_nm = {self.domain_nm} above the NZSP surface (seed {self.seed}); allowed: fewer particles, a larger domain_nm or smaller radii"
             )
+
+    def _derive(self) -> None:
+        """With ``faceted``, the facet mappings become epitaxy's sets (given equal, as a run file's parameters give them back)."""
+        if not isinstance(self.faceted, bool):
+            raise ParameterError(f"faceted = {show(self.faceted)} is not allowed; allowed: true or false")
+        if not self.faceted:
+            return
+        hints = typing.get_type_hints(type(self))
+        for k, name in enumerate(("phase_facet_angles_deg", "phase_facet_energies")):
+            wanted = canonical_value(name, hints[name], {phase: sets[k] for phase, sets in epitaxial_facets().items()})
+            given = getattr(self, name)
+            if given and given != wanted:
+                raise ParameterError(
+                    f"{name} = {show(given)} is not allowed with faceted = true (which sets epitaxy's NH4VO3 and NVP facets); allowed: unset, or faceted = false"
+                )
+            object.__setattr__(self, name, wanted)
 
     def order_parameter_fields(self) -> int:
         """Surroundings, the amorphous particles, NZSP, the crystal and NVP slots, the two densities."""
@@ -249,11 +279,8 @@ def microstructure(p: OverviewParameters) -> Microstructure:
     )
 
 
-PRECURSORS_AND_PRODUCT = ("amorphous", *CRYSTALS, "NVP")
+PRECURSORS_AND_PRODUCT = ("amorphous", *GRAIN_PHASES)
 """The phases of the precursor matter (every condensed phase of the run)."""
-
-GRAIN_PHASES = (*CRYSTALS, "NVP")
-"""The crystalline phases whose grains are counted and sized."""
 
 
 def phase_fraction_fields(ds: xr.Dataset) -> np.ndarray:
@@ -294,32 +321,16 @@ def nvp_fraction(ds: xr.Dataset) -> np.ndarray:
     return (area.sel(phase="NVP") / area.sel(phase=list(PRECURSORS_AND_PRODUCT)).sum("phase")).values
 
 
-def grain_sizes(history: xr.Dataset) -> np.ndarray:
-    """Equivalent-disc diameter 2 sqrt(A / pi) [nm] of every tracked crystalline grain per frame
-    (time, tracked_grain); NaN where the grain is absent or is not crystalline."""
-    crystalline = np.isin(history.phase.values.astype(str), GRAIN_PHASES)
-    return np.where(crystalline, 2.0 * np.sqrt(history.area.values / math.pi), np.nan)
-
-
 def run(p: OverviewParameters, out=None, **options) -> xr.Dataset:
     ds = phasefield.run(p, microstructure(p), out, **options)
     particles, attached = particle_counts(phase_fraction_fields(ds), smallest_particle_cells(p))
-    history = ds.nvp.grain_history()
     extra = xr.Dataset(
         {
-            "crystallinity": ("time", crystallinity(ds), {"units": "1", "long_name": "crystalline share of the precursor area (NH4VO3 + NaH2PO4 over those and the amorphous)"}),
-            "grain_count": (("time", "grain_kind"), grain_counts(ds, GRAIN_PHASES), {"units": "1", "long_name": "tracked grains of each crystalline phase"}),
-            "grain_size": (("time", "tracked_grain"), grain_sizes(history), {"units": "nm", "long_name": "equivalent-disc diameter of each tracked crystalline grain (NaN: absent or amorphous)"}),
             "nvp_fraction": ("time", nvp_fraction(ds), {"units": "1", "long_name": "NVP share of the precursor matter (area of NVP over that of every condensed phase)"}),
             "particle_count": ("time", particles, {"units": "1", "long_name": "particles: face-connected regions more than half precursor matter, of at least pi l^2"}),
             "attached_particle_count": ("time", attached, {"units": "1", "long_name": "particles with a face neighbour more than half NZSP"}),
-        },
-        coords={
-            "grain_kind": ("grain_kind", list(GRAIN_PHASES), {"units": "1", "long_name": "crystalline phase"}),
-            "tracked_grain": history.tracked_grain,
-            "tracked_grain_phase": ("tracked_grain", history.phase.values.astype(str), {"units": "1", "long_name": "phase of the tracked grain"}),
-        },
-    )
+        }
+    ).merge(crystallization_outputs(ds))
     return with_outputs(ds, extra, out)
 
 

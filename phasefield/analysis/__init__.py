@@ -1,1 +1,1 @@
-"""Analysis of finished runs: boundary shapes (:mod:`.shape`) and Wulff shapes (:mod:`.wulff`)."""
+"""Analysis of finished runs: boundary shapes (:mod:`.shape`), Wulff shapes (:mod:`.wulff`), JMAK kinetics (:mod:`.jmak`) and grain counts and sizes (:mod:`.grains`)."""

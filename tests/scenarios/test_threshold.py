@@ -84,6 +84,19 @@ def test_both_holds_crystallize_and_only_the_one_above_tc_forms_nvp(process):
     assert above.sel(phase="NH4VO3").values[-1] < 0.1 * above.sel(phase="NH4VO3").values.max()
 
 
+def test_the_combined_file_holds_each_members_grains_padded_to_the_longest(process):
+    """Members track different numbers of grains (40 and 44 here): the combined grain_size is NaN, and
+    tracked_grain_phase empty, beyond a member's own grains, so each member's sizes stay its own."""
+    summary, members = process
+    assert summary.grain_size.dims == ("hold_temperature_C", "time", "tracked_grain") and summary.grain_size.attrs["units"] == "nm"
+    for T, member in members.items():
+        combined = summary.sel(hold_temperature_C=float(T))
+        count = member.sizes["tracked_grain"]
+        np.testing.assert_array_equal(combined.grain_size.values[:, :count], member.grain_size.values)
+        assert np.isnan(combined.grain_size.values[:, count:]).all() and (combined.tracked_grain_phase.values[count:] == "").all()
+        np.testing.assert_array_equal(np.isfinite(combined.grain_size.values).sum(axis=1), combined.grain_count.values.sum(axis=1))
+
+
 def _contact_zone(phase_map: np.ndarray, codes: dict, reach_cells: float) -> np.ndarray:
     """Cells within ``reach_cells`` of an NH4VO3 cell and of a NaH2PO4 cell."""
     near = [ndimage.distance_transform_edt(phase_map != codes[name]) <= reach_cells for name in ("NH4VO3", "NaH2PO4")]
