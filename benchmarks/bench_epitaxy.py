@@ -4,22 +4,22 @@ Run:  python benchmarks/bench_epitaxy.py [--grids 128 256] [--steps 4] [--rounds
 
 Each setup starts from the same state: the epitaxy microstructure held at
 710 degC, 0.5 s of growth, and one NVP nucleus placed by the seeded nucleation
-model, so that 5 fields evolve (surroundings, NH4VO3, NaH2PO4, NVP, c). The
-first three setups use isotropic interface energies; "fast-faceted" is the
+model. The first three setups use isotropic interface energies; "fast-faceted" is the
 scenario as shipped, with the NH4VO3 and NVP facet anisotropy on (its cost is
-the ratio of its time to "fast"). It then
-times ``--steps`` steps of a fixed size (the scenario's dt_max) with the
-scenario's 2 sweeps. Setups are interleaved round by round, and ratios are
-taken within a round, so machine noise hits all of them alike.
+the ratio of its time to "fast"). It then times ``--steps`` implicit steps of a fixed
+size (``--dt-ms``, 2 ms: the size the error control takes there), each converged by
+sweeps (every order parameter and both chemical potentials solved once per sweep), as a
+run's step solves are (a run takes three per accepted step: step doubling). Setups are
+interleaved round by round, and ratios are taken within a round, so machine noise hits
+all of them alike.
 
 Reported per setup (medians over rounds):
-  * ms per time step;
-  * field-cell updates per second = cells x fields / time per step (a step
-    sweeps the order parameters twice and solves c once; the FiPy-speed notes
-    count one solve per field, so this is the conservative count);
-  * field-cell solves per second = cells x (order parameters x sweeps + 1) /
-    time per step: the same work counted per linear solve, the unit of the
-    FiPy-speed notes' 0.13 M/s baseline;
+  * ms per step and sweeps per step;
+  * field-cell updates per second = cells x fields / time per step (fields: the
+    evolving order parameters and the two densities);
+  * field-cell solves per second = cells x fields x sweeps / time per step: the
+    same work counted per linear solve, the unit of the FiPy-speed notes' 0.13 M/s
+    baseline;
   * the share of time in assembly (FiPy: ``Term._prepareLinearSystem``; fast:
     coefficient refresh + operator refresh) vs the linear solve, from a
     separate cProfile run;
@@ -61,16 +61,32 @@ def prepared(grid: int, setup: str, **changes):
 
 
 def fields(sim, state) -> int:
-    return int((state.active & ~sim.fixed).sum()) + 1
+    """Evolving order parameters plus the conserved densities (one mu solve each per sweep)."""
+    return int((state.active & ~sim.fixed).sum()) + state.n.shape[0]
 
 
-def time_steps(sim, state, steps: int) -> float:
-    dt = sim.params.dt_max_s / sim.units.time_s
+def counting_sweeps(sim) -> list:
+    """Wrap ``sim.equations.step`` (one sweep: every order parameter and mu solved once) to count calls."""
+    count = [0]
+    step = sim.equations.step
+
+    def counted(*a, **k):
+        count[0] += 1
+        return step(*a, **k)
+
+    sim.equations.step = counted
+    return count
+
+
+def time_steps(sim, state, steps: int, dt_s: float) -> tuple[float, float]:
+    """(wall s per step, sweeps per step) of ``steps`` converged steps of ``dt_s`` from ``state``."""
+    dt = dt_s / sim.units.time_s
     sim.try_step(state, dt)  # warm-up (FiPy builds its matrices lazily)
+    count = counting_sweeps(sim)
     t0 = time.perf_counter()
     for _ in range(steps):
         sim.try_step(state, dt)
-    return (time.perf_counter() - t0) / steps
+    return (time.perf_counter() - t0) / steps, count[0] / steps
 
 
 ASSEMBLY = {
@@ -80,8 +96,8 @@ ASSEMBLY = {
 SOLVE = {"fipy": ("_solve_",), "fast": ("conjugate_gradient",)}
 
 
-def shares(sim, state, setup: str, steps: int) -> tuple[float, float]:
-    dt = sim.params.dt_max_s / sim.units.time_s
+def shares(sim, state, setup: str, steps: int, dt_s: float) -> tuple[float, float]:
+    dt = dt_s / sim.units.time_s
     sim.try_step(state, dt)
     prof = cProfile.Profile()
     prof.enable()
@@ -104,20 +120,24 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--skip-lu-above", type=int, default=256, help="skip FiPy's default (SuperLU) above this grid")
+    ap.add_argument("--dt-ms", type=float, default=2.0, help="the fixed step [ms]: of the size the error control takes after nucleation")
     args = ap.parse_args()
-    print(f"{'grid':>5} {'setup':>13} {'ms/step':>9} {'M upd/s':>8} {'M solve/s':>10} {'assembly':>9} {'solve':>6} {'x default':>10}")
+    dt_s = args.dt_ms * 1e-3
+    print(f"{'grid':>5} {'setup':>13} {'ms/step':>9} {'sweeps':>7} {'M upd/s':>8} {'M solve/s':>10} {'assembly':>9} {'solve':>6} {'x default':>10}")
     for grid in args.grids:
         setups = [s for s in SETUPS if not (s == "fipy-default" and grid > args.skip_lu_above)]
         times = {s: [] for s in setups}
         ratios = {s: [] for s in setups}
         nfields = None
+        sweeps = {s: [] for s in setups}
         for _ in range(args.rounds):
             this_round = {}
             for s in setups:
                 sim, state = prepared(grid, s)
                 nfields = fields(sim, state)
-                this_round[s] = time_steps(sim, state, args.steps)
+                this_round[s], per_step = time_steps(sim, state, args.steps, dt_s)
                 times[s].append(this_round[s])
+                sweeps[s].append(per_step)
             if "fipy-default" in this_round:
                 for s in setups:
                     ratios[s].append(this_round["fipy-default"] / this_round[s])
@@ -125,16 +145,17 @@ def main() -> None:
         for s in setups:
             t = statistics.median(times[s])
             sim, state = prepared(grid, s)
-            a, so = shares(sim, state, s, max(1, args.steps // 2))
-            sweeps = sim.params.sweeps
+            a, so = shares(sim, state, s, max(1, args.steps // 2), dt_s)
+            n_sweeps = statistics.median(sweeps[s])
             upd = cells * nfields / t / 1e6
-            solves = cells * ((nfields - 1) * sweeps + 1) / t / 1e6
+            solves = cells * nfields * n_sweeps / t / 1e6  # per sweep: each order parameter and each mu
             ratio = f"{statistics.median(ratios[s]):.1f}" if ratios[s] else "-"
-            print(f"{grid:>5} {s:>13} {t * 1e3:9.1f} {upd:8.2f} {solves:10.2f} {a:9.0%} {so:6.0%} {ratio:>10}", flush=True)
+            print(f"{grid:>5} {s:>13} {t * 1e3:9.1f} {n_sweeps:7.1f} {upd:8.2f} {solves:10.2f} {a:9.0%} {so:6.0%} {ratio:>10}", flush=True)
         if "fast-faceted" in times:
             cost = statistics.median(a / b for a, b in zip(times["fast-faceted"], times["fast"]))
             print(f"      facet anisotropy costs {cost:.2f}x the isotropic fast step")
-        print(f"      ({cells} cells, {nfields} fields; each step: {sweeps} order-parameter sweeps, then one c solve)")
+        print(f"      ({cells} cells, {nfields} fields: the evolving order parameters and the densities; steps of {args.dt_ms:g} ms, "
+              "each converged by sweeps of every order parameter and both chemical potentials)")
 
 
 if __name__ == "__main__":
