@@ -33,6 +33,7 @@ __all__ = [
     "bulk",
     "cell",
     "check_formula",
+    "formula_units",
     "composition",
     "formula_counts",
     "phase_record",
@@ -422,11 +423,12 @@ def formula_counts(formula: str) -> dict[str, float]:
     return counts
 
 
-def check_formula(atoms: Atoms, name: str) -> None:
-    """Refuse a structure whose composition is not the bundled formula of phase ``name``.
+def formula_units(atoms: Atoms, name: str) -> float:
+    """Formula units of phase ``name`` in ``atoms`` (Z of a cell), refusing a composition that is not
+    a multiple of the bundled formula.
 
     The occupancy-weighted composition (:func:`composition`) must be a multiple of the formula
-    unit: the same elements, each ratio within 1 %.
+    unit: the same elements, each ratio within 1 %; Z is the mean of the ratios.
 
     Raises
     ------
@@ -435,8 +437,9 @@ def check_formula(atoms: Atoms, name: str) -> None:
 
     Examples
     --------
-    >>> check_formula(bulk("NVP"), "NVP")
-    >>> check_formula(bulk("NZSP"), "NVP")  # doctest: +ELLIPSIS
+    >>> formula_units(bulk("NVP"), "NVP")
+    6.0
+    >>> formula_units(bulk("NZSP"), "NVP")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     atomistic.crystals.CifError: NVP: the structure from ... holds Na20.4O72P3.6Si14.4Zr12 per cell, not a multiple of NVP's Na3V2P3O12; allowed: a CIF of NVP
@@ -448,12 +451,23 @@ def check_formula(atoms: Atoms, name: str) -> None:
         per_unit = [found[e] / wanted[e] for e in wanted]
         z = float(np.mean(per_unit))
         if z > 0 and all(abs(v - z) <= _FORMULA_TOL * z for v in per_unit):
-            return
+            return z
     held = "".join(f"{e}{_count(n)}" for e, n in sorted(found.items()))
     raise CifError(
         f"{name}: the structure from {source} holds {held} per cell, not a multiple of "
         f"{name}'s {phase_record(name).formula}; allowed: a CIF of {name}"
     )
+
+
+def check_formula(atoms: Atoms, name: str) -> None:
+    """Refuse a structure whose composition is not the bundled formula of phase ``name``
+    (:func:`formula_units`, its result unused).
+
+    Examples
+    --------
+    >>> check_formula(bulk("NVP"), "NVP")
+    """
+    formula_units(atoms, name)
 
 
 def _count(x: float) -> str:

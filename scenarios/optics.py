@@ -120,10 +120,8 @@ def _cell_content(phase: str, cif: str | None = None) -> tuple[dict[str, float],
     """
     if cif is not None:
         atoms = atomistic.bulk(phase, cif=cif)
-        atomistic.check_formula(atoms, phase)
+        z = atomistic.formula_units(atoms, phase)
         formula = Formula(phase_record(phase).formula).count()
-        found = atomistic.composition(atoms)
-        z = float(np.mean([found[e] / n for e, n in formula.items()]))
         return {e: float(n) for e, n in formula.items()}, atoms.cell.volume * _NM3_PER_A3 / z
     volume = atomistic.cell(phase).volume * _NM3_PER_A3
     if phase in FORMULA_UNITS:
