@@ -13,13 +13,27 @@ interval, its deviation from the variant with the smallest ``time_tolerance``
 (the reference, listed last), and wall time relative to the defaults. A variant
 is ``key=value`` of scenario parameters (several joined by ``,``); "defaults" is
 always run.
+
+With ``--whole`` each variant is instead the whole scenario (``nvp-growth run epitaxy
+--grid G``: heating ramp, seeded nucleation, facets) from t = 0, run to the last of
+``--at`` (default 12 and 20 s) through the CLI in a fresh subprocess; printed per variant
+and time: the NVP area there, its deviation from the reference, the wall time and the
+steps to reach it (the run file's own ``wall_time_s`` and ``n_steps`` at that frame), and
+the wall time relative to the defaults. With ``--at`` 12 20 the growth rate between the
+two is printed too.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
+import subprocess
+import sys
 from pathlib import Path
+
+import numpy as np
 
 from bench_versions import interval_run
 
@@ -44,6 +58,53 @@ def run_variant(grid: int, setup: str, changes: dict, interval: float) -> tuple[
     return wall, after - before, end - start
 
 
+WHOLE_CHILD = """
+import json, sys
+from phasefield.model.overrides import apply_overrides
+from scenarios.registry import get
+scenario = get("epitaxy")
+params = apply_overrides(scenario.parameters(), json.loads({overrides!r}))
+rows = []
+def on_frame(index, ds):  # the frame's own counters: wall time and steps to reach it
+    rows.append((float(ds.time.values[-1]) if ds.time.size else 0.0, float(ds.phase_area.sel(phase="NVP").values.ravel()[-1]),
+                 float(ds.attrs["wall_time_s"]), int(ds.attrs["n_steps"]), int(ds.attrs["n_rejected_steps"])))
+scenario.run(params, None, on_frame=on_frame)
+print(json.dumps(rows))
+"""
+
+
+def whole_run(grid: int, changes: dict, until: float) -> dict[float, tuple[float, float, int, int]]:
+    """The whole epitaxy scenario to ``until`` s with ``changes`` in a fresh subprocess (one BLAS
+    thread); per frame time: (NVP area nm^2, wall s, steps, rejected steps) to reach it."""
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(HERE))
+    overrides = [f"grid={grid}", f"duration_s={until:g}"] + [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in changes.items()]
+    code = WHOLE_CHILD.format(overrides=json.dumps(overrides))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=HERE)
+    return {round(t, 6): tuple(rest) for t, *rest in json.loads(out.stdout.strip().splitlines()[-1])}
+
+
+def compare_whole(args, variants: dict, reference: str) -> None:
+    """Print NVP area, wall and steps at each time of ``args.at`` per variant (see the module docstring)."""
+    at = sorted(args.at)
+    rows = {}
+    for name, changes in variants.items():
+        frames = whole_run(args.grid, changes, at[-1])
+        rows[name] = tuple(np.array([frames[round(t, 6)][i] for t in at]) for i in range(4))
+        print(f"  done: {name} ({rows[name][1][-1]:.0f} s wall)", flush=True)
+    ref = rows[reference][0]
+    print(f"whole epitaxy, grid {args.grid}, from t = 0 (heating ramp, seeded nucleation, facets); reference: {reference}")
+    head = f"{'variant':>40} {'t s':>5} {'NVP nm^2':>10} {'vs ref':>8} {'wall s':>8} {'steps':>6} {'rejected':>8} {'wall / defaults':>16}"
+    print(head)
+    for name in sorted(rows, key=lambda k: k == reference):
+        area, wall, steps, rejected = rows[name]
+        for i, t in enumerate(at):
+            print(f"{name:>40} {t:5g} {area[i]:10.3f} {area[i] / ref[i] - 1:8.2%} {wall[i]:8.1f} {steps[i]:6d} {rejected[i]:8d} "
+                  f"{wall[i] / rows['defaults'][1][i]:16.2f}")
+        if len(at) == 2:
+            rate, ref_rate = (area[1] - area[0]) / (at[1] - at[0]), (ref[1] - ref[0]) / (at[1] - at[0])
+            print(f"{name:>40} growth rate {at[0]:g}-{at[1]:g} s: {rate:.3f} nm^2/s ({rate / ref_rate - 1:+.2%})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grid", type=int, default=64)
@@ -51,9 +112,14 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--setup", default="fast-faceted", choices=("fast", "fast-faceted"))
     ap.add_argument("--variant", action="append", default=[], help="key=value[,key=value]: scenario parameters")
+    ap.add_argument("--whole", action="store_true", help="the whole scenario from t = 0 (see the module docstring)")
+    ap.add_argument("--at", type=float, nargs="+", default=[12.0, 20.0], help="with --whole: times to compare [s]")
     args = ap.parse_args()
     variants = {"defaults": {}} | {v: parse_variant(v) for v in args.variant}
     reference = min(variants, key=lambda k: variants[k].get("time_tolerance", 0.1))
+    if args.whole:
+        compare_whole(args, variants, reference)
+        return
     results = {k: [] for k in variants}
     for _ in range(args.rounds):
         for name, changes in variants.items():

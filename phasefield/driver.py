@@ -144,7 +144,8 @@ def run(
     progress
         Called as ``progress(time_s, duration_s)`` after every frame.
     on_frame
-        Called as ``on_frame(index, frame)`` after each frame is written.
+        Called as ``on_frame(index, frame)`` after each frame is written; ``frame`` carries the
+        run's attributes at that frame (``n_steps``, ``n_rejected_steps``, ``wall_time_s``, ...).
     on_nucleus
         Called as ``on_nucleus(nucleus)`` for each nucleus planted (NVP, or a crystal in the amorphous precursor)
         (:class:`phasefield.model.nucleation.Nucleus`: formation time, grain slot,
@@ -370,7 +371,7 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
     else:
         frames.append(ds.assign_attrs(attrs))
     if on_frame is not None:
-        on_frame(index, ds)
+        on_frame(index, ds.assign_attrs(attrs))
     return ds
 
 
