@@ -318,7 +318,7 @@ class ModelParameters:
         mu hierarchy, forgotten at every frame) once one Jacobi-CG solve needed more than
         this many iterations; 0: never (Jacobi-CG always). Jacobi's iterations double with
         each refinement of the grid, AMG-CG's stay 5-8, but a V-cycle costs ~25 sparse
-        matrix-vector products (~15 Jacobi-CG iterations) and a build about one Jacobi solve
+        matrix-vector products (~13 Jacobi-CG iterations) and a build about one Jacobi solve
         (reused ~22 solves). Why 120: in one faceted epitaxy step of 2 ms after nucleation
         (``benchmarks/bench_cost_per_cell.py``, every grain switched against none) AMG took 1.25x
         the sweep time at 256^2 (Jacobi: 72 iterations per solve) and 0.91x at 512^2 (148);

@@ -126,8 +126,8 @@ class FastEquations:
         multigrid hierarchy of this grain's operator, reused like the mu hierarchy.
 
         At a fixed dt, L kappa dt / dx^2 grows 4x per refinement and the Jacobi-CG iterations
-        double (16 at 64^2 to 302 at 1024^2, README "Speed"); an AMG-CG solve needs ~5 whatever the
-        grid, but a V-cycle costs ~20 Jacobi iterations and a build about one solve.
+        double (16 at 64^2 to 302 at 1024^2, README "Speed"); an AMG-CG solve needs 5-8 whatever the
+        grid, but a V-cycle costs ~13 Jacobi-CG iterations and a build about one Jacobi solve.
         """
         hierarchy = self._eta_amg.get(grain)
         if hierarchy is None:
