@@ -1,14 +1,21 @@
 """Cost per cell of a faceted epitaxy step against the grid (issue 14: "within 1.3x from 64^2 to 1024^2").
 
-The state 0.05 s after the first NVP nucleus is computed once at the smallest grid (the
+The state 0.05 s after the first NVP nucleus is computed once at ``--state-grid`` (64; the
 scenario at 710 degC) and interpolated (bilinear) onto each finer grid of the same box, so
 every grid starts from the same physical state; then a few steps of the same fixed dt are
-solved (converged sweeps, as a run does). Reported per grid: wall time per sweep and per
-cell-sweep (one sweep = every order parameter and both chemical potentials solved once), the
-sweeps per step, the order parameters' Jacobi-CG iterations and the chemical potentials'
-AMG-CG iterations per solve.
+solved (converged sweeps, as a run does). A warm-up step of the same dt comes first: it builds
+the multigrid hierarchies and makes the order parameters' switch decisions
+(``ModelParameters.order_parameter_amg_after``), which the timed steps reuse as a run does
+within a frame. Not timed, then: the builds, which a run repeats about every 22 solves of a
+hierarchy (the reuse limit of 25 solves sets most of them: in the small test epitaxy, 1 s at
+grid 48 with every grain on AMG, 250 builds for ~5500 order-parameter solves).
+Reported per grid: wall time per sweep and per cell-sweep (one sweep = every order parameter and
+both chemical potentials solved once), the sweeps per step, the order parameters' solves per sweep
+and CG iterations per solve with Jacobi and with AMG apart, and the chemical potentials' AMG-CG
+iterations per solve. ``--compare-off`` times each grid also with the switch off (Jacobi-CG
+always), alternately in the same run, and prints the ratio.
 
-    python benchmarks/bench_cost_per_cell.py --grids 64 128 256 512 --dt-ms 2 --steps 2
+    python benchmarks/bench_cost_per_cell.py --grids 64 128 256 512 --dt-ms 2 --steps 2 [--compare-off]
 """
 
 from __future__ import annotations
@@ -20,42 +27,15 @@ import time
 import numpy as np
 from scipy.ndimage import zoom
 
-import phasefield.numerics.fast_backend as fast_backend
-from bench_epitaxy import prepared
+from bench_epitaxy import Counter, prepared
 from phasefield import Simulation
 from scenarios.epitaxy import microstructure
 
 
-class Counter:
-    """Counts sweeps and CG iterations of the fast backend (wraps FastEquations.step and conjugate_gradient)."""
-
-    def __init__(self):
-        self.sweeps = 0
-        self.eta = [0, 0]
-        self.mu = [0, 0]
-        step, cg = fast_backend.FastEquations.step, fast_backend.conjugate_gradient
-
-        def counted_step(equations, *a, **k):
-            self.sweeps += 1
-            return step(equations, *a, **k)
-
-        def counted_cg(A, b, x0, tolerance, inverse_diagonal=None, preconditioner=None, **k):
-            x, its = cg(A, b, x0, tolerance, inverse_diagonal=inverse_diagonal, preconditioner=preconditioner, **k)
-            tally = self.mu if preconditioner is not None else self.eta
-            tally[0] += 1
-            tally[1] += its
-            return x, its
-
-        fast_backend.FastEquations.step = counted_step
-        fast_backend.conjugate_gradient = counted_cg
-
-    def reset(self):
-        self.sweeps, self.eta, self.mu = 0, [0, 0], [0, 0]
-
-
-def on_grid(sim0, state0, grid: int):
-    """A Simulation at ``grid`` over the same box, with state0's fields interpolated onto it."""
-    p = dataclasses.replace(sim0.params, grid=grid)
+def on_grid(sim0, state0, grid: int, amg_after: int):
+    """A Simulation at ``grid`` over the same box, with state0's fields interpolated onto it, and
+    ``order_parameter_amg_after`` = ``amg_after``."""
+    p = dataclasses.replace(sim0.params, grid=grid, order_parameter_amg_after=amg_after)
     sim = Simulation(p, microstructure(p))
     state = sim.initial_state()
     shape0, shape = sim0.params.shape[::-1], p.shape[::-1]  # (y, x): FiPy numbers cells x fastest
@@ -73,31 +53,45 @@ def on_grid(sim0, state0, grid: int):
     return sim, state
 
 
+def timed(sim, state, dt: float, steps: int) -> tuple[float, Counter]:
+    """(wall s, counts) of ``steps`` converged steps of ``dt`` from ``state``, after a warm-up step."""
+    sim.try_step(state, dt)
+    count = Counter(sim.equations)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        sim.try_step(state, dt)
+    return time.perf_counter() - t0, count
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grids", type=int, nargs="+", default=[64, 128, 256, 512])
+    ap.add_argument("--state-grid", type=int, default=64, help="the grid the state is computed on")
     ap.add_argument("--dt-ms", type=float, default=2.0)
     ap.add_argument("--steps", type=int, default=2)
+    ap.add_argument("--amg-after", type=int, default=None, help="order_parameter_amg_after (default: the model's)")
+    ap.add_argument("--compare-off", action="store_true", help="also time each grid with the switch off (0: Jacobi-CG always)")
     args = ap.parse_args()
-    count = Counter()
-    sim0, state0 = prepared(args.grids[0], "fast-faceted")
+    sim0, state0 = prepared(args.state_grid, "fast-faceted")
     state0 = sim0.advance(state0, state0.time + 0.05 / sim0.units.time_s)
-    print(f"{'grid':>5} {'cells':>8} {'s/sweep':>8} {'us/cell-sweep':>14} {'sweeps/step':>12} {'eta its':>8} {'mu its':>7}")
-    base = None
+    amg_after = sim0.params.order_parameter_amg_after if args.amg_after is None else args.amg_after
+    settings = [amg_after, 0] if args.compare_off else [amg_after]
+    print(f"{'grid':>5} {'amg_after':>9} {'cells':>8} {'s/sweep':>8} {'us/cell-sweep':>14} {'sweeps/step':>12} "
+          f"{'eta Jacobi (solves/sweep, its)':>31} {'eta AMG (solves/sweep, its)':>28} {'mu its':>7} {'off/on':>7}")
+    base = {}
     for grid in args.grids:
-        sim, state = on_grid(sim0, state0, grid)
-        dt = args.dt_ms * 1e-3 / sim.units.time_s
-        sim.try_step(state, dt)  # warm-up: hierarchies, caches
-        count.reset()
-        t0 = time.perf_counter()
-        for _ in range(args.steps):
-            sim.try_step(state, dt)
-        wall = time.perf_counter() - t0
-        cells = state.eta.shape[1]
-        per = wall / count.sweeps / cells * 1e6
-        base = base or per
-        print(f"{grid:>5} {cells:>8} {wall / count.sweeps:8.3f} {per:9.2f} ({per / base:.2f}x) {count.sweeps / args.steps:12.1f} "
-              f"{count.eta[1] / max(count.eta[0], 1):8.1f} {count.mu[1] / max(count.mu[0], 1):7.1f}", flush=True)
+        walls = {}
+        for setting in settings:
+            sim, state = on_grid(sim0, state0, grid, setting)
+            wall, count = timed(sim, state, args.dt_ms * 1e-3 / sim.units.time_s, args.steps)
+            walls[setting] = wall
+            cells = state.eta.shape[1]
+            per = wall / count.sweeps / cells * 1e6
+            base.setdefault(setting, per)
+            ratio = f"{walls[0] / walls[amg_after]:7.2f}" if len(walls) == 2 else ""
+            print(f"{grid:>5} {setting:>9} {cells:>8} {wall / count.sweeps:8.3f} {per:9.2f} ({per / base[setting]:.2f}x) {count.sweeps / args.steps:12.1f} "
+                  f"{count.eta[0] / count.sweeps:24.2f} {count.per_solve(count.eta):6.1f} {count.eta_amg[0] / count.sweeps:21.2f} "
+                  f"{count.per_solve(count.eta_amg):6.1f} {count.per_solve(count.mu):7.1f} {ratio}", flush=True)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ import time
 import numpy as np
 
 from phasefield import Simulation
+from phasefield.numerics.fast_backend import FastEquations
 from phasefield.numerics.fipy_backend import FipyEquations
 from scenarios.epitaxy import EpitaxyParameters, microstructure
 
@@ -65,28 +66,53 @@ def fields(sim, state) -> int:
     return int((state.active & ~sim.fixed).sum()) + state.n.shape[0]
 
 
-def counting_sweeps(sim) -> list:
-    """Wrap ``sim.equations.step`` (one sweep: every order parameter and mu solved once) to count calls."""
-    count = [0]
-    step = sim.equations.step
+class Counter:
+    """Counts the sweeps of ``equations`` (one ``step`` call: every order parameter and mu solved
+    once) and, on the fast backend, the solves and CG iterations of the order parameters (Jacobi-
+    and AMG-preconditioned apart) and of mu: ``[solves, iterations]`` in ``eta``, ``eta_amg``, ``mu``."""
 
-    def counted(*a, **k):
-        count[0] += 1
-        return step(*a, **k)
+    def __init__(self, equations):
+        self.reset()
+        self._wrap(equations, "step", lambda *a: "sweeps")
+        if isinstance(equations, FastEquations):
+            self._wrap(equations, "_solve_eta", lambda grain, *a: "eta_amg" if grain in equations._eta_amg else "eta")
+            self._wrap(equations, "_solve_mu", lambda *a: "mu")
 
-    sim.equations.step = counted
-    return count
+    def reset(self) -> None:
+        self.sweeps = 0
+        self.eta, self.eta_amg, self.mu = [0, 0], [0, 0], [0, 0]
+
+    def _wrap(self, equations, method: str, tally) -> None:
+        """Count the calls of ``equations.method`` into the tally named by ``tally(*arguments)``."""
+        original = getattr(equations, method)
+
+        def counted(*a, **k):
+            name = tally(*a)
+            out = original(*a, **k)
+            if name == "sweeps":
+                self.sweeps += 1
+            else:
+                getattr(self, name)[0] += 1
+                getattr(self, name)[1] += out[1]
+            return out
+
+        setattr(equations, method, counted)
+
+    @staticmethod
+    def per_solve(tally: list) -> float:
+        """Iterations per solve of a tally (0 without solves)."""
+        return tally[1] / max(tally[0], 1)
 
 
 def time_steps(sim, state, steps: int, dt_s: float) -> tuple[float, float]:
     """(wall s per step, sweeps per step) of ``steps`` converged steps of ``dt_s`` from ``state``."""
     dt = dt_s / sim.units.time_s
     sim.try_step(state, dt)  # warm-up (FiPy builds its matrices lazily)
-    count = counting_sweeps(sim)
+    count = Counter(sim.equations)
     t0 = time.perf_counter()
     for _ in range(steps):
         sim.try_step(state, dt)
-    return (time.perf_counter() - t0) / steps, count[0] / steps
+    return (time.perf_counter() - t0) / steps, count.sweeps / steps
 
 
 ASSEMBLY = {

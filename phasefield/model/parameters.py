@@ -312,6 +312,18 @@ class ModelParameters:
         715 degC (a painted seed, isotropic) an accepted step left an order
         parameter at -0.105 (the run stops: beyond the -0.05 bound) where full
         solves did not; so it is not the default until that is understood.
+    order_parameter_amg_after
+        Backend "fast": a grain's order-parameter solves switch from Jacobi-CG to CG
+        preconditioned by an algebraic multigrid hierarchy of its operator (reused like the
+        mu hierarchy, forgotten at every frame) once one Jacobi-CG solve needed more than
+        this many iterations; 0: never (Jacobi-CG always). Jacobi's iterations double with
+        each refinement of the grid, AMG-CG's stay 5-8, but a V-cycle costs ~25 sparse
+        matrix-vector products (~13 Jacobi-CG iterations) and a build about one Jacobi solve
+        (reused ~22 solves). Why 120: in one faceted epitaxy step of 2 ms after nucleation
+        (``benchmarks/bench_cost_per_cell.py``, every grain switched against none) AMG took 1.25x
+        the sweep time at 256^2 (Jacobi: 72 iterations per solve) and 0.91x at 512^2 (148);
+        interpolated in log(grid), the two break even at ~117 Jacobi iterations. Runs at 64^2
+        and 128^2 stay below it (at most 20 and 51 iterations over their first 2-3 s).
     """
 
     domain_nm: tuple[float, ...] = (64.0, 64.0)
@@ -383,6 +395,7 @@ class ModelParameters:
     backend: str = "fast"
     solver_tolerance: float = 1e-11
     sweep_solve_fraction: float = 0.0
+    order_parameter_amg_after: int = 120
 
     dimensions: ClassVar[tuple[int, ...]] = (2, 3)
     """Numbers of entries of ``domain_nm`` (2D, 3D) the model (or a scenario) runs."""
@@ -735,6 +748,7 @@ def _validate(p: ModelParameters) -> None:
     require(p.backend in BACKEND_NAMES, "backend", p.backend, " or ".join(map(repr, BACKEND_NAMES)))
     require(0 < p.solver_tolerance < 1e-2, "solver_tolerance", p.solver_tolerance, "in (0, 1e-2)")
     require(0 <= p.sweep_solve_fraction <= 0.01, "sweep_solve_fraction", p.sweep_solve_fraction, "in [0, 0.01]")
+    require(p.order_parameter_amg_after >= 0, "order_parameter_amg_after", p.order_parameter_amg_after, "an integer >= 0 (0: never)")
 
 
 MAX_MISFIT_TOLERANCE_DEG = 30.0

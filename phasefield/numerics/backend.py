@@ -51,7 +51,7 @@ class Backend(Protocol):
 BackendFactory = Callable[[ModelParameters, object, FaceGeometry, int, bool], Backend]
 
 BACKENDS: dict[str, BackendFactory] = {
-    "fast": lambda p, mesh, geometry, n_grains, anisotropic: FastEquations(geometry, p.solver_tolerance, p.sweep_solve_fraction),
+    "fast": lambda p, mesh, geometry, n_grains, anisotropic: FastEquations(geometry, p.solver_tolerance, p.sweep_solve_fraction, p.order_parameter_amg_after),
     "fipy": lambda p, mesh, geometry, n_grains, anisotropic: FipyEquations(solver_mesh(mesh), n_grains, p.solver_tolerance, anisotropic=anisotropic),
 }
 """Backend name (``ModelParameters.backend``, one of :data:`phasefield.model.parameters.BACKEND_NAMES`) -> factory."""

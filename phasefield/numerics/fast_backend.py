@@ -11,9 +11,10 @@ two agree to solver tolerance.
 
 Differences from the plain path, both within solver tolerance: the order-
 parameter systems use Jacobi-preconditioned CG (their diagonals span orders of
-magnitude through 1/L); the mu systems use CG preconditioned by a reused
-algebraic multigrid hierarchy (shared by the species) at a tolerance of at most 1e-11. Both use
-:func:`conjugate_gradient` with FiPy's stopping rule.
+magnitude through 1/L), switched per grain to CG preconditioned by a reused algebraic
+multigrid hierarchy of its own once Jacobi-CG needs many iterations (fine grids); the mu
+systems use CG preconditioned by a reused hierarchy (shared by the species) at a tolerance
+of at most 1e-11. All use :func:`conjugate_gradient` with FiPy's stopping rule.
 """
 
 from __future__ import annotations
@@ -37,9 +38,14 @@ class FastEquations:
         Face connectivity and weights of the FiPy mesh.
     tolerance
         Relative residual ||r|| <= tolerance ||b|| (FiPy's "RHS" criterion).
+    sweep_fraction
+        ``ModelParameters.sweep_solve_fraction``.
+    amg_after
+        ``ModelParameters.order_parameter_amg_after``: a grain's order-parameter solves
+        switch from Jacobi-CG to AMG-CG once one needed more iterations than this; 0: never.
     """
 
-    def __init__(self, geometry: FaceGeometry, tolerance: float, sweep_fraction: float = 0.0):
+    def __init__(self, geometry: FaceGeometry, tolerance: float, sweep_fraction: float = 0.0, amg_after: int = 0):
         self.geometry = geometry
         self.tolerance = tolerance
         self.sweep_fraction = sweep_fraction
@@ -67,17 +73,15 @@ class FastEquations:
         self._interior = f
         self._matrix = pattern.copy()
         self.volume = geometry.volume
-        self.amg_reuse = 25
-        self._amg = None
-        self._amg_age = 0
-        self._amg_fresh: int | None = None
-        self._amg_last = 0
-        self._amg_dt = 1.0
+        self.amg_after = amg_after
+        self._mu_amg = ReusedHierarchy()
+        self._eta_amg: dict[int, ReusedHierarchy] = {}
 
     def reset(self) -> None:
-        """Forget the reused multigrid hierarchy (called at every frame, so that a run
-        resumed from a frame repeats the uninterrupted run bit for bit)."""
-        self._amg = None
+        """Forget the reused multigrid hierarchies and which grains use one (called at every
+        frame, so that a run resumed from a frame repeats the uninterrupted run bit for bit)."""
+        self._mu_amg = ReusedHierarchy()
+        self._eta_amg = {}
 
     def operator(self, face_coeff: np.ndarray, diagonal: np.ndarray) -> sp.csr_matrix:
         """Matrix of  diag(diagonal) - div(face_coeff grad .)  times the cell volume."""
@@ -107,7 +111,7 @@ class FastEquations:
             diag = V * (k.tau / dt + k.s_plus[m])
             rhs = V * (k.tau / dt * eta[i] + k.explicit[m])
             A = self.operator(k.grain_kappa(m), diag)
-            new_eta[i], its = conjugate_gradient(A, rhs, eta_guess[i], self.tolerance, inverse_diagonal=1.0 / A.data[self._diag], start_fraction=self.sweep_fraction)
+            new_eta[i], its = self._solve_eta(int(i), A, rhs, eta_guess[i], dt)
             iterations += its
         A = self.operator(k.mobility_face, V * k.susceptibility / dt)
         mu = np.empty_like(n)
@@ -116,32 +120,78 @@ class FastEquations:
             iterations += its
         return new_eta, mu, iterations
 
+    def _solve_eta(self, grain: int, A: sp.csr_matrix, rhs: np.ndarray, eta: np.ndarray, dt: float) -> tuple[np.ndarray, int]:
+        """CG on one grain's order parameter: Jacobi-preconditioned until a solve needs more than
+        ``amg_after`` iterations, from then on (until :meth:`reset`) preconditioned by a
+        multigrid hierarchy of this grain's operator, reused like the mu hierarchy.
+
+        At a fixed dt, L kappa dt / dx^2 grows 4x per refinement and the Jacobi-CG iterations
+        double (16 at 64^2 to 302 at 1024^2, README "Speed"); an AMG-CG solve needs 5-8 whatever the
+        grid, but a V-cycle costs ~13 Jacobi-CG iterations and a build about one Jacobi solve.
+        """
+        hierarchy = self._eta_amg.get(grain)
+        if hierarchy is None:
+            x, its = conjugate_gradient(A, rhs, eta, self.tolerance, inverse_diagonal=1.0 / A.data[self._diag], start_fraction=self.sweep_fraction)
+            if self.amg_after and its > self.amg_after:
+                self._eta_amg[grain] = ReusedHierarchy()
+            return x, its
+        return hierarchy.solve(A, rhs, eta, dt, self.tolerance, self.sweep_fraction)
+
     def _solve_mu(self, A: sp.csr_matrix, rhs: np.ndarray, mu: np.ndarray, dt: float, fresh: bool) -> tuple[np.ndarray, int]:
         """CG on mu, preconditioned by an algebraic multigrid hierarchy that is reused across steps.
 
         ``fresh``: the first species of this matrix (the hierarchy may be rebuilt; the
         other species reuse it). M dt / (chi dx^2) reaches ~100, where plain CG needs 200-400 iterations
         (measured: 183 at 128^2, 398 at 256^2). A Ruge-Stuben hierarchy
-        (pyamg) cuts that to 5-7; its build costs about one plain solve, so it
-        is rebuilt only when dt changed by more than 10 %, after ``amg_reuse``
-        solves, or when the iteration count has doubled since the build. The
-        tolerance is at most 1e-11. Conservation does not rest on it: the
-        densities are taken from the fluxes of the solved mu.
+        (pyamg) cuts that to 5-7 (:class:`ReusedHierarchy`). The tolerance is at most 1e-11.
+        Conservation does not rest on it: the densities are taken from the fluxes of the solved mu.
         """
-        stale = fresh and (
+        return self._mu_amg.solve(A, rhs, mu, dt, min(self.tolerance, 1e-11), self.sweep_fraction, rebuild=fresh)
+
+
+class ReusedHierarchy:
+    """CG preconditioned by a Ruge-Stuben hierarchy (pyamg) of an operator that drifts slowly.
+
+    Its build costs about one plain solve, so it is reused across sweeps and steps and rebuilt only
+    when dt changed by more than 10 % since the build, after ``reuse`` solves, or when a solve
+    needed more than twice (+ 4) the iterations of the first solve after the build.
+
+    Parameters
+    ----------
+    reuse
+        Most solves with one hierarchy.
+    """
+
+    def __init__(self, reuse: int = 25):
+        self.reuse = reuse
+        self._amg = None
+        self._age = 0
+        self._fresh: int | None = None
+        self._last = 0
+        self._dt = 1.0
+
+    def stale(self, dt: float) -> bool:
+        """Whether a solve at ``dt`` should rebuild the hierarchy first."""
+        return (
             self._amg is None
-            or abs(dt / self._amg_dt - 1.0) > 0.1
-            or self._amg_age >= self.amg_reuse
-            or self._amg_last > 2 * self._amg_fresh + 4
+            or abs(dt / self._dt - 1.0) > 0.1
+            or self._age >= self.reuse
+            or self._last > 2 * self._fresh + 4
         )
-        if stale:
+
+    def solve(
+        self, A: sp.csr_matrix, rhs: np.ndarray, x0: np.ndarray, dt: float, tolerance: float, start_fraction: float, rebuild: bool = True
+    ) -> tuple[np.ndarray, int]:
+        """:func:`conjugate_gradient` of A x = rhs from x0, the hierarchy first rebuilt from A if stale;
+        ``rebuild`` False: another right-hand side of the matrix just solved (never rebuilt)."""
+        if rebuild and self.stale(dt):
             self._amg = pyamg.ruge_stuben_solver(A.copy()).aspreconditioner(cycle="V")
-            self._amg_age, self._amg_fresh, self._amg_dt = 0, None, dt
-        x, its = conjugate_gradient(A, rhs, mu, min(self.tolerance, 1e-11), preconditioner=self._amg, start_fraction=self.sweep_fraction)
-        self._amg_age += 1
-        self._amg_last = its
-        if self._amg_fresh is None:
-            self._amg_fresh = its
+            self._age, self._fresh, self._dt = 0, None, dt
+        x, its = conjugate_gradient(A, rhs, x0, tolerance, preconditioner=self._amg, start_fraction=start_fraction)
+        self._age += 1
+        self._last = its
+        if self._fresh is None:
+            self._fresh = its
         return x, its
 
 

@@ -55,23 +55,33 @@ _KILLER = textwrap.dedent(
         if index == {kill_after}:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    run(small_epitaxy(), {path!r}, on_frame=on_frame)
+    run(small_epitaxy(**{changes!r}), {path!r}, on_frame=on_frame)
     """
 )
 
 
-def test_killed_run_keeps_frames_and_resumes_to_the_uninterrupted_state(tmp_path):
+@pytest.mark.parametrize(
+    "changes, kill_after, frames",
+    [
+        (dict(), 3, 7),
+        # every order parameter on reused AMG hierarchies after its first Jacobi-CG solve (forgotten
+        # at each frame with the switch decisions); shorter, to keep it under ~30 s (the nucleus at 0.46 s)
+        (dict(order_parameter_amg_after=1, duration_s=0.5, output_interval_s=0.25), 1, 3),
+    ],
+    ids=["default", "amg"],
+)
+def test_killed_run_keeps_frames_and_resumes_to_the_uninterrupted_state(tmp_path, changes, kill_after, frames):
     killed = tmp_path / "killed.nc"
-    script = _KILLER.format(root=os.getcwd(), kill_after=3, path=str(killed))
+    script = _KILLER.format(root=os.getcwd(), kill_after=kill_after, path=str(killed), changes=changes)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
     kept = open_run(killed)
-    assert kept.sizes["time"] == 4  # frames 0..3 were complete before the kill
+    assert kept.sizes["time"] == kill_after + 1  # frames 0..kill_after were complete before the kill
 
-    p = small_epitaxy()
+    p = small_epitaxy(**changes)
     resumed = run(p, killed, resume=True)
     straight = run(p, tmp_path / "straight.nc")
-    assert resumed.sizes["time"] == straight.sizes["time"] == 7
+    assert resumed.sizes["time"] == straight.sizes["time"] == frames
     assert resumed.attrs["n_steps"] == straight.attrs["n_steps"]
     # same steps, same random draws: identical up to the float64 round trip of the file (exact here)
     np.testing.assert_allclose(resumed.eta.values, straight.eta.values, rtol=0, atol=1e-12)

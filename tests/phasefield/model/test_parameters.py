@@ -25,6 +25,8 @@ from phasefield.model.values import ParameterError
         (dict(duration_s=float("nan")), r"duration_s = nan .*finite"),
         (dict(backend="gpu"), r"backend = 'gpu' .*'fast' or 'fipy'"),
         (dict(output_interval_s=50.0), r"output_interval_s = 50.0 .*duration_s"),
+        (dict(order_parameter_amg_after=-1), r"^order_parameter_amg_after = -1 is not allowed; allowed: an integer >= 0 \(0: never\)$"),
+        (dict(order_parameter_amg_after=2.5), r"^order_parameter_amg_after = 2.5 is not allowed; allowed: an integer$"),
     ],
 )
 def test_bad_values_are_refused_with_name_value_and_allowed(changes, message):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fipy as fp
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from phasefield.numerics.geometry import FaceGeometry
 from phasefield.numerics.fast_backend import FastEquations, conjugate_gradient
@@ -87,3 +88,38 @@ def test_conjugate_gradient_stops_at_a_fraction_of_its_starting_residual_when_th
     # a fraction below what the tolerance on ||b|| allows changes nothing
     tight, its_tight = conjugate_gradient(A, b, x0, 1e-11, inverse_diagonal=diagonal, start_fraction=1e-20)
     assert its_tight == its_full and np.array_equal(tight, full)
+
+
+def test_order_parameters_on_amg_equal_the_jacobi_solutions_to_solver_tolerance():
+    """order_parameter_amg_after = 1 switches every grain to AMG-CG after its first Jacobi-CG solve.
+    Over 0.15 s of the small faceted epitaxy (unequal pair energies, facets on NH4VO3; several steps
+    of three step solves of several sweeps each) every AMG-CG solution of an order parameter is
+    compared with the Jacobi-CG solution of the same system. Both stop at ||r|| <= 1e-11 ||b||, so
+    ||x_amg - x_jacobi|| <= ||A^-1|| (||r_amg|| + ||r_jacobi||) <= 2e-11 ||b|| / lambda_min(A), and
+    lambda_min(A) >= min_i (A_ii - sum_j!=i |A_ij|) (Gershgorin; positive: the transient term on
+    the diagonal of a diffusion operator)."""
+    from phasefield import Simulation
+    from scenarios.epitaxy import microstructure
+    from tests.conftest import small_epitaxy
+
+    p = small_epitaxy(order_parameter_amg_after=1)
+    sim = Simulation(p, microstructure(p))
+    assert sim.facets is not None and len(set(p.interface_energy_J_m2.values())) > 1
+    compared = []
+    for equations in (sim.equations, sim.whole_step_equations):
+        solve = equations._solve_eta
+
+        def checked(grain, A, rhs, eta, dt, solve=solve, equations=equations):
+            on_amg = grain in equations._eta_amg
+            x, its = solve(grain, A, rhs, eta, dt)
+            if on_amg:
+                jacobi, _ = conjugate_gradient(A, rhs, eta, 1e-11, inverse_diagonal=1.0 / A.diagonal())
+                off = np.abs(A - sp.diags(A.diagonal())).sum(axis=1).A1
+                bound = 2e-11 * np.linalg.norm(rhs) / (A.diagonal() - off).min()
+                compared.append(np.linalg.norm(x - jacobi) / bound)
+            return x, its
+
+        equations._solve_eta = checked
+    state = sim.advance(sim.initial_state(), 0.15 / sim.units.time_s)
+    assert state.n_steps >= 3 and len(compared) > 50
+    assert max(compared) <= 1.0
