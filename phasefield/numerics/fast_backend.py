@@ -249,19 +249,27 @@ def galerkin_map(A: sp.csr_matrix, P: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.
     (coarse, G)
         ``coarse``: the (nc, nc) CSR pattern of P^T A P (sorted, zero data; it keeps entries that
         cancel numerically); ``G``: sparse, ``coarse.data = G @ A.data`` for any data on A's pattern.
+        Built without sorting the ~4 nnz(A) products (each (entry, coarse position) occurs once).
     """
     nc = P.shape[1]
+    # the pattern from ones: no cancellation, and no underflow (RS weights reach 1e-232), which scipy's product would drop
+    ones = _ones(P)
+    coarse = (ones.T @ _ones(A) @ ones).tocsr()
+    coarse.sort_indices()
+    coarse.data[:] = 0.0
     rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
-    entry, left = _row_entries(P.indptr, rows)  # each (A entry e, P[row_e, I])
+    entry, left = _row_entries(P.indptr, rows)  # each (A entry e, P[row_e, I]), in the order of e
     pair, right = _row_entries(P.indptr, A.indices[entry])  # each of those with P[col_e, J]
-    key = P.indices[left][pair].astype(np.int64) * nc + P.indices[right]
-    keys, position = np.unique(key, return_inverse=True)
-    coarse = sp.csr_matrix(
-        (np.zeros(keys.size), (keys % nc).astype(np.int32), np.searchsorted(keys // nc, np.arange(nc + 1))), shape=(nc, nc)
-    )
-    G = sp.csr_matrix((P.data[left][pair] * P.data[right], (position, entry[pair])), shape=(keys.size, A.nnz))
-    G.sum_duplicates()
-    return coarse, G
+    slot = sp.csr_matrix((np.arange(1.0, coarse.nnz + 1.0), coarse.indices, coarse.indptr), shape=coarse.shape)
+    position = np.asarray(slot[P.indices[left][pair], P.indices[right]]).ravel().astype(np.int64) - 1  # 3x a searchsorted of keys
+    starts = np.concatenate([[0], np.cumsum(np.bincount(entry[pair], minlength=A.nnz))])
+    transposed = sp.csr_matrix((P.data[left][pair] * P.data[right], position, starts), shape=(A.nnz, coarse.nnz))
+    return coarse, transposed.T.tocsr()
+
+
+def _ones(M: sp.csr_matrix) -> sp.csr_matrix:
+    """M's pattern with every stored entry 1."""
+    return sp.csr_matrix((np.ones(M.nnz), M.indices, M.indptr), shape=M.shape)
 
 
 def _row_entries(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
