@@ -153,10 +153,11 @@ class FastEquations:
 class ReusedHierarchy:
     """CG preconditioned by a Ruge-Stuben hierarchy (pyamg) of an operator that drifts slowly.
 
-    The build (the coarse/fine splitting and the interpolation P) costs several solves, so it is
-    reused across sweeps and steps; each new matrix only recomputes the coarse operators
-    P^T A P through precomputed linear maps of the matrix entries (:func:`galerkin_map`; 1.2 ms
-    against 7.7 ms for scipy's product and ~30 ms for a build at 128^2). A stale
+    The build (the coarse/fine splitting, the interpolation P and the maps below) costs many
+    V-cycles, so it is reused across sweeps and steps; each new matrix only recomputes the coarse
+    operators P^T A P through linear maps of the matrix entries made at the build
+    (:func:`galerkin_map`; at 128^2 0.6-1.5 ms against 8-12 ms for scipy's product, a V-cycle ~2 ms,
+    a build ~110 ms, pyamg's part of it ~30 ms; README "Speed"). A stale
     splitting costs little: on the mu systems of faceted epitaxy the updated hierarchy needed the
     iterations of a fresh build (5.4 per solve at 128^2), the unchanged coarse operators nearly twice
     as many (8.9); with a diagonal (dt) changed by 0.25-2x since the build, 0-1 more than a fresh
