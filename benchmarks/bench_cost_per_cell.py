@@ -6,9 +6,10 @@ every grid starts from the same physical state; then a few steps of the same fix
 solved (converged sweeps, as a run does). A warm-up step of the same dt comes first: it builds
 the multigrid hierarchies and makes the order parameters' switch decisions
 (``ModelParameters.order_parameter_amg_after``), which the timed steps reuse as a run does
-within a frame. Not timed, then: the builds, which a run repeats about every 22 solves of a
-hierarchy (the reuse limit of 25 solves sets most of them: in the small test epitaxy, 1 s at
-grid 48 with every grain on AMG, 250 builds for ~5500 order-parameter solves).
+within a frame. Not timed, then: the builds, which a run repeated about every 22 solves of a
+hierarchy while the reuse limit was 25 solves (in the small test epitaxy, 1 s at grid 48 with every
+grain on AMG, 250 builds for ~5500 order-parameter solves); the limit is now 100, with the coarse
+operators updated in between (``ReusedHierarchy``).
 Reported per grid: wall time per sweep and per cell-sweep (one sweep = every order parameter and
 both chemical potentials solved once), the sweeps per step, the order parameters' solves per sweep
 and CG iterations per solve with Jacobi and with AMG apart, and the chemical potentials' AMG-CG

@@ -5,7 +5,7 @@ Run:  git worktree add /tmp/nvp-ref <commit>   # e.g. 1a6d595, before the comple
 
 Each round times, in fresh subprocesses one after another, the "fast" and
 "fast-faceted" steps of ``bench_epitaxy`` (the epitaxy state after nucleation,
-fixed steps of dt_max_s, the scenario's sweeps) for this tree and for the
+fixed steps of 2 ms converged by sweeps; mu CG iterations per solve counted) for this tree and for the
 reference tree; ratios are taken within a round, so machine noise hits both
 alike. BLAS threads are pinned to 1 in the children.
 
@@ -30,9 +30,11 @@ HERE = Path(__file__).resolve().parents[1]
 CHILD = """
 import sys
 sys.path[:0] = [{root!r}, {root!r} + "/benchmarks"]
-from bench_epitaxy import prepared, time_steps
+from bench_epitaxy import Counter, prepared, time_steps
 sim, state = prepared({grid}, {setup!r})
-print(time_steps(sim, state, {steps}))
+count = Counter(sim.equations)
+seconds, sweeps = time_steps(sim, state, {steps}, 2e-3)
+print(seconds, sweeps, Counter.per_solve(count.mu))
 """
 
 INTERVAL_CHILD = """
@@ -63,11 +65,14 @@ def interval_run(root: Path, grid: int, setup: str, interval: float, changes: di
     return float(wall), int(before), int(after), float(start), float(end)
 
 
-def step_seconds(root: Path, grid: int, setup: str, steps: int) -> float:
+def step_seconds(root: Path, grid: int, setup: str, steps: int) -> tuple[float, float, float]:
+    """(wall s per step, sweeps per step, mu CG iterations per solve) of ``steps`` steps of 2 ms (the
+    size the error control takes there) of ``bench_epitaxy``'s state after nucleation, in ``root``'s tree."""
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(root))
     code = CHILD.format(root=str(root), grid=grid, setup=setup, steps=steps)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=root)
-    return float(out.stdout.strip().splitlines()[-1])
+    seconds, sweeps, mu_its = out.stdout.strip().splitlines()[-1].split()
+    return float(seconds), float(sweeps), float(mu_its)
 
 
 def main() -> None:
@@ -83,18 +88,18 @@ def main() -> None:
     if args.interval is not None:
         compare_intervals(args)
         return
-    print(f"{'grid':>5} {'setup':>13} {'this ms':>9} {'ref ms':>9} {'this/ref':>9}")
+    print(f"{'grid':>5} {'setup':>13} {'this ms':>9} {'ref ms':>9} {'this/ref':>9} {'sweeps':>7} {'ref':>5} {'mu its':>7} {'ref':>5}")
     for grid in args.grids:
         for setup in ("fast", "fast-faceted"):
-            ours, theirs, ratios = [], [], []
+            ours, theirs = [], []
             for _ in range(args.rounds):
-                a = step_seconds(HERE, grid, setup, args.steps)
-                b = step_seconds(args.reference, grid, setup, args.steps)
-                ours.append(a)
-                theirs.append(b)
-                ratios.append(a / b)
+                ours.append(step_seconds(HERE, grid, setup, args.steps))
+                theirs.append(step_seconds(args.reference, grid, setup, args.steps))
+            ratio = statistics.median(x[0] / y[0] for x, y in zip(ours, theirs))
+            (_, sa, ma), (_, sb, mb) = ours[0], theirs[0]  # the counts repeat round by round
             print(
-                f"{grid:>5} {setup:>13} {statistics.median(ours) * 1e3:9.1f} {statistics.median(theirs) * 1e3:9.1f} {statistics.median(ratios):9.2f}",
+                f"{grid:>5} {setup:>13} {statistics.median(x[0] for x in ours) * 1e3:9.1f} {statistics.median(y[0] for y in theirs) * 1e3:9.1f} "
+                f"{ratio:9.2f} {sa:7.1f} {sb:5.1f} {ma:7.2f} {mb:5.2f}",
                 flush=True,
             )
 
