@@ -1,6 +1,6 @@
 """BLAS threads and a busy core: why ``phasefield.run`` limits BLAS/OpenMP to one thread.
 
-Run:  python benchmarks/bench_threads.py [--grid 128] [--steps 6] [--rounds 3]
+Run:  python benchmarks/bench_threads.py [--grid 128] [--steps 6] [--rounds 3] [--dt-ms 2]
 
 Times the epitaxy benchmark step (``bench_epitaxy.prepared``, fast backend, isotropic)
 under ``threadpool_limits(1)`` and ``threadpool_limits(2)``, first as the machine is,
@@ -27,12 +27,12 @@ def _spin() -> None:
         pass
 
 
-def _round(grid: int, steps: int) -> dict[int, float]:
+def _round(grid: int, steps: int, dt_s: float) -> dict[int, float]:
     out = {}
     for threads in (1, 2):
         sim, state = prepared(grid, "fast")
         with threadpool_limits(limits=threads):
-            out[threads] = time_steps(sim, state, steps)
+            out[threads] = time_steps(sim, state, steps, dt_s)[0]
     return out
 
 
@@ -41,6 +41,7 @@ def main() -> None:
     ap.add_argument("--grid", type=int, default=128)
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--dt-ms", type=float, default=2.0, help="fixed step, converged by sweeps (bench_epitaxy)")
     args = ap.parse_args()
     libs = ", ".join(f"{i['internal_api']} {i['num_threads']} threads" for i in threadpool_info())
     print(f"thread pools at start: {libs}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
@@ -50,7 +51,7 @@ def main() -> None:
         for s in spinners:
             s.start()
         try:
-            rounds = [_round(args.grid, args.steps) for _ in range(args.rounds)]
+            rounds = [_round(args.grid, args.steps, args.dt_ms * 1e-3) for _ in range(args.rounds)]
         finally:
             for s in spinners:
                 s.terminate()
