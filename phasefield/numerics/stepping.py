@@ -94,7 +94,7 @@ def sweep_stop_fraction(time_tolerance: float) -> float:
     tightening time_tolerance to 0.025 collapsed the step (416 steps, 57-62 s); at 0.05 (this rule)
     21 steps, 12.8 s, at 0.02 20 steps, 17.9 s, NVP grown 0.981 / 0.984 nm^2. A fixed 0.02 at the
     default tolerance made the small test epitaxy 1.7x slower (66 s instead of 38.5 s) for a
-    0.6 % change of its NVP area; the default 0.1 keeps 0.2.
+    0.6 % change of its NVP area; the default 0.2 (and the former 0.1) keeps 0.2.
 
     >>> sweep_stop_fraction(0.1), sweep_stop_fraction(0.025)
     (0.2, 0.05)
