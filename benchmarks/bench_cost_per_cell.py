@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import time
 
 import numpy as np
 from scipy.ndimage import zoom
 
-from bench_epitaxy import Counter, prepared
+from bench_epitaxy import Counter, prepared, time_steps
 from phasefield import Simulation
 from scenarios.epitaxy import microstructure
 
@@ -54,16 +53,6 @@ def on_grid(sim0, state0, grid: int, amg_after: int):
     return sim, state
 
 
-def timed(sim, state, dt: float, steps: int) -> tuple[float, Counter]:
-    """(wall s, counts) of ``steps`` converged steps of ``dt`` from ``state``, after a warm-up step."""
-    sim.try_step(state, dt)
-    count = Counter(sim.equations)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        sim.try_step(state, dt)
-    return time.perf_counter() - t0, count
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grids", type=int, nargs="+", default=[64, 128, 256, 512])
@@ -84,7 +73,8 @@ def main() -> None:
         walls = {}
         for setting in settings:
             sim, state = on_grid(sim0, state0, grid, setting)
-            wall, count = timed(sim, state, args.dt_ms * 1e-3 / sim.units.time_s, args.steps)
+            count = Counter(sim.equations)
+            wall = time_steps(sim, state, args.steps, args.dt_ms * 1e-3, count)[0] * args.steps
             walls[setting] = wall
             cells = state.eta.shape[1]
             per = wall / count.sweeps / cells * 1e6

@@ -16,9 +16,9 @@ always run.
 
 With ``--whole`` each variant is instead the whole scenario (``nvp-growth run epitaxy
 --grid G``: heating ramp, seeded nucleation, facets) from t = 0, run to the last of
-``--at`` (default 12 and 20 s) through the CLI in a fresh subprocess; printed per variant
-and time: the NVP area there, its deviation from the reference, the wall time and the
-steps to reach it (the run file's own ``wall_time_s`` and ``n_steps`` at that frame), and
+``--at`` (default 12 and 20 s) by :func:`phasefield.run` in a fresh subprocess; printed per
+variant and time: the NVP area there, its deviation from the reference, the wall time and the
+steps to reach it (the run's own ``wall_time_s`` and ``n_steps`` at that frame), and
 the wall time relative to the defaults. With ``--at`` 12 20 the growth rate between the
 two is printed too.
 """
@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from bench_versions import interval_run
+from scenarios.epitaxy import EpitaxyParameters
 
 HERE = Path(__file__).resolve().parents[1]
 
@@ -116,7 +117,8 @@ def main() -> None:
     ap.add_argument("--at", type=float, nargs="+", default=[12.0, 20.0], help="with --whole: times to compare [s]")
     args = ap.parse_args()
     variants = {"defaults": {}} | {v: parse_variant(v) for v in args.variant}
-    reference = min(variants, key=lambda k: variants[k].get("time_tolerance", 0.1))
+    default = EpitaxyParameters().time_tolerance
+    reference = min(variants, key=lambda k: variants[k].get("time_tolerance", default))
     if args.whole:
         compare_whole(args, variants, reference)
         return

@@ -366,12 +366,13 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
             }
         ),
     )
+    framed = ds.assign_attrs(attrs)  # a shallow copy: the frame with the run's attributes at it
     if out is not None:
         ranks.agree(lambda: append_frame(out, ds, attrs))
     else:
-        frames.append(ds.assign_attrs(attrs))
+        frames.append(framed)
     if on_frame is not None:
-        on_frame(index, ds.assign_attrs(attrs))
+        on_frame(index, framed)
     return ds
 
 

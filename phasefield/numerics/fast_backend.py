@@ -252,7 +252,6 @@ def galerkin_map(A: sp.csr_matrix, P: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.
         cancel numerically); ``G``: sparse, ``coarse.data = G @ A.data`` for any data on A's pattern.
         Built without sorting the ~4 nnz(A) products (each (entry, coarse position) occurs once).
     """
-    nc = P.shape[1]
     # the pattern from ones: no cancellation, and no underflow (RS weights reach 1e-232), which scipy's product would drop
     ones = _ones(P)
     coarse = (ones.T @ _ones(A) @ ones).tocsr()
