@@ -279,6 +279,11 @@ def _row_entries(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.n
     return owner, np.repeat(indptr[rows] - np.cumsum(counts) + counts, counts) + np.arange(owner.size)
 
 
+_TINY_SYSTEM = 1e-100
+"""Below this norm of b and of the starting residual, CG solves the rescaled system: the squares of
+such vectors are subnormal or zero (the smallest normal double is 2.2e-308)."""
+
+
 def conjugate_gradient(
     A: sp.csr_matrix,
     b: np.ndarray,
@@ -314,6 +319,13 @@ def conjugate_gradient(
     x = x0.copy()
     r = b - A @ x
     b_norm = float(np.sqrt(b @ b))
+    scale = max(b_norm, float(np.sqrt(r @ r)))
+    if 0.0 < scale < _TINY_SYSTEM:
+        # a vanished grain's system (entries ~1e-150): r.z and p.Ap fall below the normal range and
+        # became 0 (ZeroDivisionError). A x = b is linear, and both stopping tests are relative: solve
+        # for x / scale instead, the same iterates times 1 / scale
+        y, its = conjugate_gradient(A, b / scale, x0 / scale, tolerance, inverse_diagonal, max_iterations, preconditioner, start_fraction)
+        return y * scale, its
     target = max(tolerance * b_norm, start_fraction * float(np.sqrt(r @ r)))
     precondition = _preconditioner(inverse_diagonal, preconditioner)
     z = precondition(r)

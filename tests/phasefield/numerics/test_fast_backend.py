@@ -68,6 +68,27 @@ def test_conjugate_gradient_stops_at_once_on_nan(where):
         conjugate_gradient(A, b, x0, 1e-8, inverse_diagonal=1.0 / A.diagonal())
 
 
+@pytest.mark.parametrize("start_fraction", [0.0, 1e-3])
+def test_conjugate_gradient_solves_a_vanished_grains_system_like_the_same_system_scaled_up(start_fraction):
+    """A grain that has vanished leaves a system with entries ~1e-150 (measured in a coalescence run
+    with chemical_stiffness_J_m3 = 5e7: |b| 1.3e-149, |r0| 4.4e-155): r.z and p.Ap went subnormal and
+    then 0, and CG raised ZeroDivisionError. The system is linear and both stopping tests relative, so
+    its solution is 1e-150 times that of the same system with b and x0 scaled by 1e150: the same
+    iterations, equal to round-off (1e-12)."""
+    mesh = fp.Grid2D(nx=24, ny=16)
+    fast = FastEquations(FaceGeometry.from_mesh(mesh), 1e-11)
+    rng = np.random.default_rng(11)
+    A = fast.operator(rng.random(mesh.numberOfFaces) * 30 + 1, fast.volume * rng.uniform(0.5, 20.0, mesh.numberOfCells))
+    b, x0 = rng.random(mesh.numberOfCells), rng.random(mesh.numberOfCells)
+    diagonal = 1.0 / A.diagonal()
+    normal, its_normal = conjugate_gradient(A, b, x0, 1e-11, inverse_diagonal=diagonal, start_fraction=start_fraction)
+    tiny, its_tiny = conjugate_gradient(A, 1e-150 * b, 1e-150 * x0, 1e-11, inverse_diagonal=diagonal, start_fraction=start_fraction)
+    assert its_tiny == its_normal > 3
+    np.testing.assert_allclose(tiny * 1e150, normal, rtol=1e-12)
+    zero, its_zero = conjugate_gradient(A, np.zeros_like(b), np.zeros_like(b), 1e-11, inverse_diagonal=diagonal)
+    assert its_zero == 0 and not zero.any()
+
+
 def test_conjugate_gradient_stops_at_a_fraction_of_its_starting_residual_when_that_is_larger():
     """start_fraction: stop once ||r|| <= fraction ||r0|| (r0 from the start x0), unless the
     tolerance on ||b|| is reached first; checked on a random SPD diffusion system from a start
