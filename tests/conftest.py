@@ -54,6 +54,51 @@ def small_run(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def epitaxy_4s(tmp_path_factory):
+    """The small epitaxy at 710 degC for 4 s (an NVP nucleus at 0.46 s, never painted) written to a file,
+    for tests/scenarios/test_epitaxy.py and tests/phasefield/test_accessor.py: both modules are in the
+    xdist group ``epitaxy_4s``, so one worker computes it once (~45 s)."""
+    from scenarios.epitaxy import run
+
+    path = tmp_path_factory.mktemp("epitaxy_4s") / "run.nc"
+    params = small_epitaxy(duration_s=4.0)
+    run(params, path)
+    return path, params
+
+
+SMALL_PROCESS = dict(
+    grid=40,
+    domain_nm=(24.0, 20.0),
+    particle_radius_nm=8.0,
+    substrate_height_nm=4.0,
+    slots_per_phase=2,
+    start_temperature_C=655.0,  # crystallizes in the first second of the 20 K/s ramp; T_c crossed at 2.25 s
+    duration_s=3.0,
+    output_interval_s=0.1,
+    time_tolerance=0.5,
+)
+"""The small whole process (scenarios.crystallization's parameters) of the threshold tests and notebook."""
+
+
+@pytest.fixture(scope="session")
+def threshold_sweep(tmp_path_factory):
+    """The threshold sweep of :data:`SMALL_PROCESS` held at 690 and 715 degC, run once from the command
+    line (``thr.nc`` and its members ``thr/hold_temperature_C=<T>.nc``): for tests/scenarios/test_threshold.py
+    and the threshold notebook's test, which reruns it on the same file (the members are kept, as the
+    notebook says). Both are in the xdist group ``threshold``, so one worker computes it (~70 s)."""
+    from scenarios.cli import main
+
+    tmp = tmp_path_factory.mktemp("threshold")
+    changes = [f"{key}={','.join(map(str, value)) if isinstance(value, tuple) else value}" for key, value in SMALL_PROCESS.items()]
+    out = tmp / "thr.nc"
+    args = ["run", "threshold", "--out", str(out), "--set", "temperatures_C=690,715", "-q"]
+    for change in changes:
+        args += ["--set", change]
+    assert main(args) == 0
+    return out
+
+
 # Hypothetical structures, only to exercise the CIF paths (no NH4VO3 or NaH2PO4 coordinates are
 # bundled or were read): the bundled cells and space groups of the phases with MADE-UP atom
 # positions, chosen so that the formula is right and no two atoms overlap (NH4VO3: shortest

@@ -29,7 +29,8 @@ of each phase in ``crystallization_products``:
   Kolmogorov-Johnson-Mehl-Avrami (JMAK) law.
 * Seed: a disc of radius ``crystallization_seed_scale`` x r* at the planting time
   (r* from the driving force there), planted like an NVP seed
-  (:func:`phasefield.model.nucleation.plant`: only the parent is replaced, the units
+  (:func:`phasefield.model.nucleation.plant`: only the parent is replaced, within the
+  particle that holds the site (:func:`phasefield.model.nucleation.own_particle`), the units
   the seed needs or rejects are exchanged with the parent around it, each species
   conserved to round-off).
 """

@@ -590,7 +590,7 @@ class Simulation:
         h = fe.phase_fractions(state.eta, self.grain_phase, len(PHASES))
         normal = nucleation.contact_normal(h, self.geometry.gradient, cell)
         center = self.grid.coords_nm[:, cell]
-        distance = lens.distance(self.grid.coords_nm, center, normal)
+        distance = self._within_particle(h, cell, lens.distance(self.grid.coords_nm, center, normal))
         reach = max(lens.half_chord_nm, 2.0 * p.interface_width_nm)
         parents = np.flatnonzero(self.grain_phase == _A)
         orientation = float(state.orientation_deg[slot])
@@ -610,6 +610,12 @@ class Simulation:
         log.info("NVP nucleus in slot %d formed at t=%.3f s, planted at %.3f s at (%s) nm, lens R=%.2f/%.2f nm",
                  slot, formed_s, self.time_s(state), center, lens.radius_A_nm, lens.radius_S_nm)
         return nucleation.Nucleus(formed_s, slot, tuple(center), lens.equivalent_radius_nm, orientation)
+
+    def _within_particle(self, h: np.ndarray, cell: int, distance_nm: np.ndarray) -> np.ndarray:
+        """A seed's signed distance with the cells nearer to another particle than to the one holding
+        ``cell`` put outside it (inf): a seed never crosses a gap (:func:`nucleation.own_particle`)."""
+        mine = nucleation.own_particle(h, cell, self.grid.to_field(h[0]).shape)
+        return np.where(mine, distance_nm, np.inf)
 
     def crystallize(self, state: State, rng: np.random.Generator) -> list[nucleation.Nucleus]:
         """Sample the crystal nuclei of the interval that ends now in the amorphous parent and plant them
@@ -646,7 +652,7 @@ class Simulation:
                 log.info("%s nucleus formed at t=%.3f s dissolved before planting", product, formed)
                 continue
             center = self.grid.coords_nm[:, cell]
-            distance = Disc(tuple(center), radius).distance(self.grid.coords_nm)
+            distance = self._within_particle(h, int(cell), Disc(tuple(center), radius).distance(self.grid.coords_nm))
             if p.grain_reassignment:
                 slot, room = self.roomiest_slot(state, kind, distance <= 0.0)
                 alone = room * p.dx_nm > 2.0 * p.interface_width_nm

@@ -13,17 +13,15 @@ import phasefield
 from phasefield import NotARunError, ParameterError, open_run
 from phasefield.io.output import append_frame
 from scenarios.epitaxy import EpitaxyParameters
-from scenarios.epitaxy import run as run_epitaxy
-from tests.conftest import small_epitaxy
+
+# one worker runs this module and test_epitaxy (pyproject: --dist loadgroup): their run is computed once
+pytestmark = pytest.mark.xdist_group("epitaxy_4s")
 
 
 @pytest.fixture(scope="module")
-def reacted(tmp_path_factory):
-    """A small epitaxy run at 710 degC for 4 s written to a file (NVP nucleates)."""
-    path = tmp_path_factory.mktemp("accessor") / "run.nc"
-    params = small_epitaxy(duration_s=4.0)
-    run_epitaxy(params, path)
-    return path, params
+def reacted(epitaxy_4s):
+    """A small epitaxy run at 710 degC for 4 s written to a file (NVP nucleates): tests/conftest.py."""
+    return epitaxy_4s
 
 
 def _synthetic(eta: np.ndarray, grain_phase: list[str], times=(0.0,)) -> xr.Dataset:
@@ -86,7 +84,7 @@ def test_lazy_runs_left_to_the_garbage_collector_do_not_break_later_reads(reacte
     threshold = gc.get_threshold()
     gc.set_threshold(1, 1, 1)
     try:
-        for k in range(40):
+        for k in range(10):  # each pass reopens with a lazy Dataset pending (40 passes cost 130 s)
             ds = open_run(path if k % 2 else other)
             cycle = [ds]
             cycle.append(cycle)  # freed only by the collector, at some later allocation

@@ -14,6 +14,9 @@ from skimage.measure import label
 from scenarios.cli import main
 from scenarios.crystallization import CRYSTALS, GRAIN_PHASES, CrystallizationParameters, run
 
+# one worker runs this module (pyproject: --dist loadgroup), so its module-scoped run is computed once
+pytestmark = pytest.mark.xdist_group("test_crystallization")
+
 
 @pytest.fixture(scope="module")
 def short(tmp_path_factory):

@@ -5,18 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from phasefield import Simulation
+from phasefield import Simulation, open_run
 from phasefield.model import free_energy as fe
 from phasefield.model.phases import PHASES
 from phasefield.numerics.guards import FieldFault
 from scenarios.epitaxy import microstructure, run
 from tests.conftest import small_epitaxy
 
+# one worker runs this module and test_accessor (pyproject: --dist loadgroup): their run is computed once
+pytestmark = pytest.mark.xdist_group("epitaxy_4s")
+
 
 @pytest.fixture(scope="module")
-def reacted():
-    """Small epitaxy at 710 degC for 4 s (NVP nucleates; never painted)."""
-    return run(small_epitaxy(duration_s=4.0))
+def reacted(epitaxy_4s):
+    """Small epitaxy at 710 degC for 4 s (NVP nucleates; never painted): tests/conftest.py, read back."""
+    path, _ = epitaxy_4s
+    return open_run(path, chunks=None)
 
 
 def _phase_h(ds, phase):
@@ -31,9 +35,10 @@ def test_nvp_nucleates_at_the_contact_and_grows_into_nh4vo3_fed_by_nah2po4(react
     assert ds.attrs["n_nuclei"] >= 1 and nvp[-1] > 0
     # NVP area grows while NaH2PO4 arrives; over the first two intervals after the seed the V
     # it displaced diffuses away from the front (both species are conserved) and the seed dips
-    # (measured 84.5 -> 82.3 -> 82.1 nm^2), then it grows in every interval (83.1 ... 93.7 at 4 s)
+    # (measured 84.5 -> 82.3 -> 82.1 nm^2), then it grows in every interval (83.1 ... 93.7 at 4 s): the
+    # nucleus survives its planting (a dip of less than 5 %)
     grown = nvp[nvp > 0]
-    assert grown[-1] > grown[0] and np.all(np.diff(grown[2:]) > 0)
+    assert grown[-1] > grown[0] and np.all(np.diff(grown[2:]) > 0) and grown.min() > 0.95 * grown[0]
     s_area = ds.phase_area.sel(phase="NaH2PO4").values
     assert s_area[-1] < s_area[0]  # NaH2PO4 is consumed
     # P-bearing units move into NVP: its P content rises, and both totals are conserved
@@ -66,7 +71,8 @@ def test_nh4vo3_keeps_its_position_while_it_converts(reacted):
 
 
 def test_nvp_inherits_the_nh4vo3_orientation():
-    p = small_epitaxy(duration_s=2.0, nh4vo3_orientation_deg=23.0)
+    """The orientation is set when the nucleus is planted (at 0.46 s here): 1 s of run suffices."""
+    p = small_epitaxy(duration_s=1.0, nh4vo3_orientation_deg=23.0)
     ds = run(p)
     nvp = (ds.grain_phase == "NVP").values & (ds.active.isel(time=-1).values == 1)
     assert nvp.any()

@@ -16,6 +16,9 @@ from scenarios.epitaxy import EpitaxyParameters, microstructure, run
 from scenarios.facets import epitaxial_facets, epitaxial_facets_3d
 from tests.conftest import small_epitaxy
 
+# one worker runs this module (pyproject: --dist loadgroup), so its module-scoped run is computed once
+pytestmark = pytest.mark.xdist_group("test_epitaxy_3d")
+
 
 def small_epitaxy_3d(**changes) -> EpitaxyParameters:
     """tests.conftest.small_epitaxy in 21 x 16 x 16 cells (dx 1 nm, 2 per interface width), r = 4 / 3 nm, at 720 degC.

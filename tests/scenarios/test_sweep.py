@@ -30,6 +30,9 @@ from scenarios.sweep import SchedulerUnreachable, plan, sweep, value_text
 from tests.conftest import small_epitaxy
 from tests.scenarios.test_cli_bad_input import assert_one_line_refusal
 
+# one worker runs this module (pyproject: --dist loadgroup), so its module-scoped run is computed once
+pytestmark = pytest.mark.xdist_group("test_sweep")
+
 SHORT = {"duration_s": 0.2, "output_interval_s": 0.1}
 """3 frames; one member takes 2-4 s alone on the small grid."""
 

@@ -19,10 +19,12 @@ import xarray as xr
 from scipy import ndimage
 
 from phasefield.io.output import last_frame
-from scenarios.cli import main
 from scenarios.epitaxy import SCENARIO as EPITAXY
 from scenarios.sweep import reusable, run_member
 from tests.conftest import small_epitaxy
+
+# one worker runs this module and the threshold notebook (pyproject: --dist loadgroup): their sweep is run once
+pytestmark = pytest.mark.xdist_group("threshold")
 
 
 def test_member_is_reused_only_with_the_same_parameters_and_version(tmp_path):
@@ -44,28 +46,10 @@ def test_member_is_reused_only_with_the_same_parameters_and_version(tmp_path):
     assert not reusable(path, other)
 
 
-SMALL_PROCESS = """
-grid = 40
-domain_nm = [24.0, 20.0]
-particle_radius_nm = 8.0
-substrate_height_nm = 4.0
-slots_per_phase = 2
-start_temperature_C = 655.0  # crystallizes in the first second of the 20 K/s ramp; T_c crossed at 2.25 s
-duration_s = 3.0
-output_interval_s = 0.1
-time_tolerance = 0.5
-"""
-
-
 @pytest.fixture(scope="module")
-def process(tmp_path_factory):
-    """The threshold sweep of the small whole process at 690 and 715 degC (two members, run once)."""
-    tmp = tmp_path_factory.mktemp("threshold")
-    (tmp / "small.toml").write_text(SMALL_PROCESS)
-    out = tmp / "thr.nc"
-    code = main(["run", "threshold", "--params", str(tmp / "small.toml"), "--out", str(out), "--set", "temperatures_C=690,715", "-q"])
-    assert code == 0
-    return xr.load_dataset(out), {T: xr.load_dataset(tmp / "thr" / f"hold_temperature_C={T}.nc") for T in (690, 715)}
+def process(threshold_sweep):
+    """The threshold sweep of the small whole process at 690 and 715 degC (tests/conftest.py), read back."""
+    return xr.load_dataset(threshold_sweep), {T: xr.load_dataset(threshold_sweep.parent / "thr" / f"hold_temperature_C={T}.nc") for T in (690, 715)}
 
 
 def test_both_holds_crystallize_and_only_the_one_above_tc_forms_nvp(process):

@@ -27,6 +27,9 @@ from phasefield.model.phases import PHASES
 from phasefield.model.reassignment import misorientation_deg
 from tests.conftest import isothermal
 
+# one worker runs this module (pyproject: --dist loadgroup), so its module-scoped run is computed once
+pytestmark = pytest.mark.xdist_group("test_reassignment")
+
 HALO = 0.01
 
 

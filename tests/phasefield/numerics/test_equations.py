@@ -106,7 +106,7 @@ def test_nzsp_substrate_is_fixed_and_a_particle_on_it_stays_attached():
     """The NZSP region never evolves; a NaH2PO4 particle wetting it (sigma_NZSP < sigma_surface) stays on it."""
     from phasefield import HalfSpace
 
-    p = isothermal(grid=48, domain_nm=(24.0, 24.0), interface_width_nm=2.0, duration_s=1.0, output_interval_s=0.5)
+    p = isothermal(grid=48, domain_nm=(24.0, 24.0), interface_width_nm=2.0, duration_s=0.25, output_interval_s=0.125)
     micro = Microstructure(
         grains=(Grain("NZSP", fixed=True), Grain("NaH2PO4")),
         shapes=(HalfSpace(6.0, axis=1), Disc((12.0, 10.0), 5.0)),
