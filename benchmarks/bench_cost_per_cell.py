@@ -14,21 +14,27 @@ Reported per grid: wall time per sweep and per cell-sweep (one sweep = every ord
 both chemical potentials solved once), the sweeps per step, the order parameters' solves per sweep
 and CG iterations per solve with Jacobi and with AMG apart, and the chemical potentials' AMG-CG
 iterations per solve. ``--compare-off`` times each grid also with the switch off (Jacobi-CG
-always), alternately in the same run, and prints the ratio.
+always), alternately in the same run, and prints the ratio. The steps run with the heap reuse a
+run sets (:func:`phasefield.numerics.allocation.reuse_heap_memory`; ``--heap glibc``: glibc's own
+thresholds); ``--compare-heap`` runs both in two processes one after the other (a process cannot
+go back to glibc's dynamic threshold once set) and prints glibc / reuse per grid.
 
-    python benchmarks/bench_cost_per_cell.py --grids 64 128 256 512 --dt-ms 2 --steps 2 [--compare-off]
+    python benchmarks/bench_cost_per_cell.py --grids 64 128 256 512 --dt-ms 2 --steps 2 [--compare-off] [--compare-heap]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import subprocess
+import sys
 
 import numpy as np
 from scipy.ndimage import zoom
 
 from bench_epitaxy import Counter, prepared, time_steps
 from phasefield import Simulation
+from phasefield.numerics.allocation import reuse_heap_memory
 from scenarios.epitaxy import microstructure
 
 
@@ -61,7 +67,14 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=2)
     ap.add_argument("--amg-after", type=int, default=None, help="order_parameter_amg_after (default: the model's)")
     ap.add_argument("--compare-off", action="store_true", help="also time each grid with the switch off (0: Jacobi-CG always)")
+    ap.add_argument("--heap", choices=("reuse", "glibc"), default="reuse", help="the heap reuse of a run, or glibc's own thresholds")
+    ap.add_argument("--compare-heap", action="store_true", help="both --heap settings, each in its own process; prints glibc / reuse")
     args = ap.parse_args()
+    if args.compare_heap:
+        compare_heap(sys.argv[1:])
+        return
+    if args.heap == "reuse":
+        reuse_heap_memory()
     sim0, state0 = prepared(args.state_grid, "fast-faceted")
     state0 = sim0.advance(state0, state0.time + 0.05 / sim0.units.time_s)
     amg_after = sim0.params.order_parameter_amg_after if args.amg_after is None else args.amg_after
@@ -83,6 +96,18 @@ def main() -> None:
             print(f"{grid:>5} {setting:>9} {cells:>8} {wall / count.sweeps:8.3f} {per:9.2f} ({per / base[setting]:.2f}x) {count.sweeps / args.steps:12.1f} "
                   f"{count.eta[0] / count.sweeps:24.2f} {count.per_solve(count.eta):6.1f} {count.eta_amg[0] / count.sweeps:21.2f} "
                   f"{count.per_solve(count.eta_amg):6.1f} {count.per_solve(count.mu):7.1f} {ratio}", flush=True)
+
+
+def compare_heap(argv: list[str]) -> None:
+    """This benchmark with ``--heap glibc`` and then ``--heap reuse``, and the ratio of their s/sweep per row."""
+    base = [a for a in argv if a != "--compare-heap"]
+    rows = {}
+    for heap in ("glibc", "reuse"):
+        out = subprocess.run([sys.executable, __file__, *base, "--heap", heap], capture_output=True, text=True, check=True).stdout
+        print(f"--heap {heap}\n{out}", flush=True)
+        rows[heap] = [line.split() for line in out.splitlines()[1:] if line.split() and line.split()[0].isdigit()]
+    for glibc, reuse in zip(rows["glibc"], rows["reuse"]):
+        print(f"grid {glibc[0]} amg_after {glibc[1]}: s/sweep glibc {glibc[3]} / reuse {reuse[3]} = {float(glibc[3]) / float(reuse[3]):.2f}")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from .io.output import append_frame, last_frame, open_run, resume_state
 from .model.grains import Microstructure
 from .model.nucleation import Nucleus
 from .model.parameters import ModelParameters
+from .numerics.allocation import reuse_heap_memory
 from .numerics.backend import require_parallel_backend
 from .numerics.guards import FieldFault
 from .numerics.parallel import Ranks, ranks as mpi_ranks
@@ -192,6 +193,7 @@ def run(
         progress = on_frame = on_nucleus = None
     if out is None:
         _check_start(None, resume)
+        reuse_heap_memory()  # a step's big temporaries reuse heap memory (numerics.allocation)
         with threadpool_limits(limits=threads):
             return _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame, on_nucleus, ranks, until)
     out = Path(out)
@@ -199,6 +201,7 @@ def run(
         ranks.agree(lambda: _start_file(held, out, resume, overwrite))
         request = held.enter_context(_stop_on_signals())
         held.enter_context(threadpool_limits(limits=threads))
+        reuse_heap_memory()
         try:
             _run_frames(params, micro, out, resume, request, progress, on_frame, on_nucleus, ranks, until)
         except BaseException:
