@@ -6,7 +6,10 @@ import platform
 
 import pytest
 
+import phasefield
+from phasefield import Disc, Grain, HalfSpace, Microstructure
 from phasefield.numerics import allocation
+from tests.conftest import isothermal
 
 
 def test_a_run_sets_the_heap_thresholds_through_mallopt(monkeypatch):
@@ -21,6 +24,10 @@ def test_a_run_sets_the_heap_thresholds_through_mallopt(monkeypatch):
     monkeypatch.setattr(allocation, "_mallopt", lambda: recording)
     assert allocation.reuse_heap_memory() is True
     assert calls == [(-3, 32 * 2**20), (-1, 2**30)]
+    calls.clear()
+    p = isothermal(grid=16, domain_nm=(8.0, 8.0), duration_s=0.01, output_interval_s=0.01)
+    phasefield.run(p, Microstructure(grains=(Grain("NH4VO3"), Grain("NH4VO3", 30.0)), shapes=(HalfSpace(1e3), Disc((4.0, 4.0), 2.0))))
+    assert calls == [(-3, 32 * 2**20), (-1, 2**30)]  # the run asked for them
     monkeypatch.setattr(allocation, "_mallopt", lambda: None)
     assert allocation.reuse_heap_memory() is False
 
