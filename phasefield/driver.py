@@ -191,9 +191,9 @@ def run(
     require_parallel_backend(params, ranks)
     if not ranks.is_root:  # reports come from rank 0
         progress = on_frame = on_nucleus = None
+    reuse_heap_memory()  # a step's big temporaries reuse heap memory (numerics.allocation)
     if out is None:
         _check_start(None, resume)
-        reuse_heap_memory()  # a step's big temporaries reuse heap memory (numerics.allocation)
         with threadpool_limits(limits=threads):
             return _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame, on_nucleus, ranks, until)
     out = Path(out)
@@ -201,7 +201,6 @@ def run(
         ranks.agree(lambda: _start_file(held, out, resume, overwrite))
         request = held.enter_context(_stop_on_signals())
         held.enter_context(threadpool_limits(limits=threads))
-        reuse_heap_memory()
         try:
             _run_frames(params, micro, out, resume, request, progress, on_frame, on_nucleus, ranks, until)
         except BaseException:

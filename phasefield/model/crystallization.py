@@ -30,7 +30,7 @@ of each phase in ``crystallization_products``:
 * Seed: a disc of radius ``crystallization_seed_scale`` x r* at the planting time
   (r* from the driving force there), planted like an NVP seed
   (:func:`phasefield.model.nucleation.plant`: only the parent is replaced, within the
-  particle that holds the site (:func:`phasefield.model.nucleation.own_particle`), the units
+  particle that holds the site (:func:`phasefield.model.nucleation.particle_owner`), the units
   the seed needs or rejects are exchanged with the parent around it, each species
   conserved to round-off).
 """

@@ -42,7 +42,7 @@ the phase-field model itself uses, and :math:`|\Delta g| = \Delta S(T - T_c)`
 * Seed: the critical lens scaled by ``nucleus_seed_scale`` (both radii, same
   angles), oriented along the local contact, planted in a free NVP slot with
   the orientation of the NH4VO3 grain under it (epitaxy, paper Fig. 4), cut to
-  the particle that holds the contact (:func:`own_particle`). It
+  the particle that holds the contact (:func:`particle_owner`). It
   replaces only precursor, and each species' density n_k is shifted by the
   change of the local equilibrium density :math:`\hat n_k = \sum_\alpha
   h_\alpha\rho_k^\alpha` (so n = (2/5, 3/5) inside the seed and the chemical
@@ -86,10 +86,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 from scipy.integrate import trapezoid  # numpy's is 2.0+; Debian 12's petsc4py needs numpy 1.24
 
 from . import free_energy as fe
+from . import tracking
 from .grains import profile
 from .parameters import BOLTZMANN, ModelParameters
 from .phases import DENSITY, PHASES, REGISTRY
@@ -359,25 +359,21 @@ def contact_normal(h: np.ndarray, gradient, cell: int) -> np.ndarray:
     return g / norm
 
 
-def own_particle(h: np.ndarray, cell: int, field_shape: tuple[int, ...]) -> np.ndarray:
-    """Cells nearer to the particle that holds ``cell`` than to any other particle (flat, bool).
+def particle_owner(h: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The particle each cell is nearest to, (cells,): its label from 1 (all 0 with no particle).
 
     A particle is a face-connected region whose condensed share (phase fractions ``h``,
     (phases, cells), summed over every phase but the surroundings and the substrate) exceeds
-    1/2; each cell goes to the nearest particle (Euclidean, on the grid), so the region is the
-    particle with its half of the gaps around it. ``field_shape`` is the field's array shape
-    (``Grid.to_field``: the flat cells in C order). A seed planted on a contact is cut to this
-    region: it may not cross empty space into another particle, whatever its size (the
-    default seed, 4 x the critical lens, is 23 nm wide at 710 degC, far wider than the 0-2 nm
-    gaps between ``overview``'s particles).
+    1/2 (:func:`tracking.cores`); each cell goes to the nearest particle (Euclidean, on the grid:
+    :func:`tracking.voronoi`), so a particle owns its half of the gaps around it. ``shape`` is
+    ``Grid.shape``. A seed planted on a contact is cut to the cells of its particle: it may not
+    cross empty space into another particle, whatever its size (the default seed, 4 x the
+    critical lens, is 23 nm wide at 710 degC, far wider than the 0-2 nm gaps between
+    ``overview``'s particles).
     """
-    occupied = h[_CONDENSED].sum(axis=0).reshape(field_shape) > 0.5
-    labels, count = ndimage.label(occupied)
-    if count <= 1:
-        return np.ones(h.shape[1], dtype=bool)
-    _, nearest = ndimage.distance_transform_edt(labels == 0, return_indices=True)
-    owner = labels[tuple(nearest)].reshape(-1)
-    return owner == owner[cell]
+    labels, _ = tracking.cores(h[_CONDENSED].sum(axis=0), shape, 0.5)
+    owner, _ = tracking.voronoi(labels, shape)
+    return owner
 
 
 def plant(

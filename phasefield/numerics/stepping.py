@@ -239,6 +239,12 @@ def package_version() -> str:
         return "unknown"
 
 
+def _within_particle(owner: np.ndarray, cell: int, distance_nm: np.ndarray) -> np.ndarray:
+    """A seed's signed distance with the cells of particles other than the one owning ``cell`` put
+    outside it (inf): a seed never crosses a gap (``owner``: :func:`nucleation.particle_owner`)."""
+    return np.where(owner == owner[cell], distance_nm, np.inf)
+
+
 class Simulation:
     """A phase-field run of a microstructure under a parameter set.
 
@@ -590,7 +596,8 @@ class Simulation:
         h = fe.phase_fractions(state.eta, self.grain_phase, len(PHASES))
         normal = nucleation.contact_normal(h, self.geometry.gradient, cell)
         center = self.grid.coords_nm[:, cell]
-        distance = self._within_particle(h, cell, lens.distance(self.grid.coords_nm, center, normal))
+        owner = nucleation.particle_owner(h, self.grid.shape)
+        distance = _within_particle(owner, cell, lens.distance(self.grid.coords_nm, center, normal))
         reach = max(lens.half_chord_nm, 2.0 * p.interface_width_nm)
         parents = np.flatnonzero(self.grain_phase == _A)
         orientation = float(state.orientation_deg[slot])
@@ -610,12 +617,6 @@ class Simulation:
         log.info("NVP nucleus in slot %d formed at t=%.3f s, planted at %.3f s at (%s) nm, lens R=%.2f/%.2f nm",
                  slot, formed_s, self.time_s(state), center, lens.radius_A_nm, lens.radius_S_nm)
         return nucleation.Nucleus(formed_s, slot, tuple(center), lens.equivalent_radius_nm, orientation)
-
-    def _within_particle(self, h: np.ndarray, cell: int, distance_nm: np.ndarray) -> np.ndarray:
-        """A seed's signed distance with the cells nearer to another particle than to the one holding
-        ``cell`` put outside it (inf): a seed never crosses a gap (:func:`nucleation.own_particle`)."""
-        mine = nucleation.own_particle(h, cell, self.grid.to_field(h[0]).shape)
-        return np.where(mine, distance_nm, np.inf)
 
     def crystallize(self, state: State, rng: np.random.Generator) -> list[nucleation.Nucleus]:
         """Sample the crystal nuclei of the interval that ends now in the amorphous parent and plant them
@@ -644,6 +645,7 @@ class Simulation:
         T = self.temperature_K(state.time)
         h = fe.phase_fractions(state.eta, self.grain_phase, len(PHASES))
         kinds, cells, times = crystallization.sample_crystal_nuclei(rng, p, products, h, self.cell_measure, t1 - p.nucleation_interval_s, t1)
+        owner = nucleation.particle_owner(h, self.grid.shape) if cells.size else None  # the particles of the interval, as h
         planted = []
         for kind, cell, formed in zip(kinds, cells, times):
             product = PHASES[kind]
@@ -652,7 +654,7 @@ class Simulation:
                 log.info("%s nucleus formed at t=%.3f s dissolved before planting", product, formed)
                 continue
             center = self.grid.coords_nm[:, cell]
-            distance = self._within_particle(h, int(cell), Disc(tuple(center), radius).distance(self.grid.coords_nm))
+            distance = _within_particle(owner, int(cell), Disc(tuple(center), radius).distance(self.grid.coords_nm))
             if p.grain_reassignment:
                 slot, room = self.roomiest_slot(state, kind, distance <= 0.0)
                 alone = room * p.dx_nm > 2.0 * p.interface_width_nm

@@ -223,7 +223,7 @@ def _contact_beside_a_particle():
 
 
 def test_a_particle_owns_the_cells_nearer_to_it_than_to_any_other_particle():
-    """own_particle against the exact distances to the discs' edges: the touching pair is one particle,
+    """particle_owner against the exact distances to the discs' edges: the touching pair is one particle,
     the disc 2.1 nm away another; every cell whose distances to the two differ by more than a cell
     diagonal (the painted edges are discrete) goes to the nearer one, and so does each disc's own area."""
     p, discs, sim = _contact_beside_a_particle()
@@ -231,13 +231,15 @@ def test_a_particle_owns_the_cells_nearer_to_it_than_to_any_other_particle():
     edge = np.array([np.maximum(d.distance(sim.grid.coords_nm), 0.0) for d in discs])
     near_pair, near_other = np.minimum(edge[0], edge[1]), edge[2]
     cell = int(np.argmax(nucleation.contact_weight(h)))
-    mine = nucleation.own_particle(h, cell, sim.grid.to_field(h[0]).shape)
+    owner = nucleation.particle_owner(h, sim.grid.shape)
+    mine = owner == owner[cell]
     clear = np.abs(near_pair - near_other) > np.sqrt(2.0) * p.dx_nm
     np.testing.assert_array_equal(mine[clear], (near_pair < near_other)[clear])
     assert mine[edge[0] == 0.0].all() and mine[edge[1] == 0.0].all() and not mine[edge[2] == 0.0].any()
     # one particle in the box: every cell is its
     alone = fe.phase_fractions(sim.initial_state().eta[[0, 1, 2, 4]], sim.grain_phase[[0, 1, 2, 4]], len(PHASES))
-    assert nucleation.own_particle(alone, cell, sim.grid.to_field(h[0]).shape).all()
+    owner = nucleation.particle_owner(alone, sim.grid.shape)
+    assert (owner == owner[cell]).all()
 
 
 def test_a_seed_stays_in_the_particle_of_its_contact():
@@ -258,7 +260,8 @@ def test_a_seed_stays_in_the_particle_of_its_contact():
     assert ((profile(uncut, p.interface_width_nm) > 0.5) & (eta0[other] > 0.5)).sum() >= 20  # the lens does reach it
     slot = int(np.flatnonzero(sim.grain_phase == _NVP)[0])
     sim.plant_nucleus(state, slot, cell, lens)
-    beyond = ~nucleation.own_particle(h, cell, sim.grid.to_field(h[0]).shape)  # the second particle and its half of the gap
+    owner = nucleation.particle_owner(h, sim.grid.shape)
+    beyond = owner != owner[cell]  # the second particle and its half of the gap
     assert beyond[eta0[other] > 0.5].all()
     np.testing.assert_array_equal(state.eta[:, beyond], eta0[:, beyond])
     np.testing.assert_array_equal(state.n[:, beyond], n0[:, beyond])
