@@ -278,7 +278,7 @@ def _run_frames(
     def stop() -> None:
         raise _interrupted(request.signum, sim.time_s(state), written[-1], out)
 
-    sim.doubled_step = _stopping_before_steps(sim.doubled_step, request, stop, ranks)
+    sim.take_step = _stopping_before_steps(sim.take_step, request, stop, ranks)
     nuc_dt = params.nucleation_interval_s * to_solver
     for index in range(first, len(times)):
         t_frame = times[index] * to_solver

@@ -316,9 +316,11 @@ def conjugate_gradient(
         a smaller step), or at once when a NaN or inf enters the iteration (a
         comparison with NaN never stops it: it would run to ``max_iterations``).
     """
+    b_norm = float(np.sqrt(b @ b))
+    if b_norm == 0.0:  # A is positive definite: x = 0 exactly, where ||r|| <= tolerance x 0 would never stop
+        return np.zeros_like(x0), 0
     x = x0.copy()
     r = b - A @ x
-    b_norm = float(np.sqrt(b @ b))
     scale = max(b_norm, float(np.sqrt(r @ r)))
     if 0.0 < scale < _TINY_SYSTEM:
         # a vanished grain's system (entries ~1e-150): r.z and p.Ap fall below the normal range and

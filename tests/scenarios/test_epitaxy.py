@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -33,12 +35,18 @@ def test_nvp_nucleates_at_the_contact_and_grows_into_nh4vo3_fed_by_nah2po4(react
     ds = reacted
     nvp = ds.phase_area.sel(phase="NVP").values
     assert ds.attrs["n_nuclei"] >= 1 and nvp[-1] > 0
-    # NVP area grows while NaH2PO4 arrives; over the first two intervals after the seed the V
+    # NVP area grows while NaH2PO4 arrives; over the first two intervals after a seed the V
     # it displaced diffuses away from the front (both species are conserved) and the seed dips
-    # (measured 84.5 -> 82.3 -> 82.1 nm^2), then it grows in every interval (83.1 ... 93.7 at 4 s): the
-    # nucleus survives its planting (a dip of less than 5 %)
+    # (measured, one nucleus at 0.5 s: 84.3 -> 81.9 -> 81.0 nm^2), then it grows in every interval
+    # (82.9 ... 93.4 at 4 s): the nucleus survives its planting (a dip of less than 5 %). Another
+    # trajectory (BDF2 here, 2026-12-02) samples a second nucleus at 2.4 s: 84.4 -> 82.3 -> 83.9,
+    # 100.8 (planted) -> 96.3 -> 99.4 -> 102.4. So the intervals checked for growth start at least
+    # two intervals (1 s) after the last nucleus before them.
     grown = nvp[nvp > 0]
-    assert grown[-1] > grown[0] and np.all(np.diff(grown[2:]) > 0) and grown.min() > 0.95 * grown[0]
+    assert grown[-1] > grown[0] and grown.min() > 0.95 * grown[0]
+    t, formed = ds.time.values, np.array(json.loads(ds.attrs["nucleus_formation_times_s"]))
+    settled = [k for k in range(1, t.size) if nvp[k - 1] > 0 and t[k - 1] >= formed[formed < t[k]].max() + 1.0 - 1e-9]
+    assert len(settled) >= 2 and all(nvp[k] > nvp[k - 1] for k in settled)
     s_area = ds.phase_area.sel(phase="NaH2PO4").values
     assert s_area[-1] < s_area[0]  # NaH2PO4 is consumed
     # P-bearing units move into NVP: its P content rises, and both totals are conserved

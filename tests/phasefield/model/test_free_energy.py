@@ -89,10 +89,12 @@ def test_a_disc_holds_the_density_excess_of_its_laplace_pressure(radius_nm, stif
     reference, not growing from l/R = 0.21 to 0.36, so that fraction is small. The linear law
     sigma / (R A) alone is 4.3-7.9 % above these excesses (the x^2/2 of the pressure), so a wrong
     equation of state fails the test, as does a wrong susceptibility or interface energy.
-    The run is checked to be settled (the last two frames' excesses within 1e-5 relative).
+    The run is checked to be settled: the last two frames' excesses within 1e-4 relative, 200x
+    below the tolerance (measured at R = 6 nm: 4e-6 with step doubling, 2e-5 with BDF2 at
+    time_tolerance 0.5, whose frames scatter by that much around the value step doubling settles at).
     """
     p, radius, excess = _relaxed_disc(radius_nm, stiffness_J_m3)
-    assert excess[-1] == pytest.approx(excess[-2], rel=1e-5)
+    assert excess[-1] == pytest.approx(excess[-2], rel=1e-4)
     sigma = p.interface_energy("surroundings", "NaH2PO4")
     expected = laplace_excess(sigma, radius, stiffness_J_m3, p.empty_phase_stiffness)
     print(f"R = {radius:.3f} nm, A = {stiffness_J_m3:g}: n - 1 = {excess[-1]:.5f}, Laplace {expected:.5f}, linear {sigma / (radius * 1e-9 * stiffness_J_m3):.5f}")

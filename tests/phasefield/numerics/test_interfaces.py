@@ -46,9 +46,9 @@ def test_flat_interface_relaxes_to_tanh_profile_width_and_energy():
     assert sigma == pytest.approx(p.default_interface_energy_J_m2, rel=0.02)
 
 
-def _boundary_with_third_bump(third: str, amplitude: float):
+def _boundary_with_third_bump(third: str, amplitude: float, **changes):
     """An NH4VO3/NH4VO3 boundary (0.4 J/m^2) with a Gaussian bump of a third order parameter at its centre."""
-    p, micro = _flat("NH4VO3", "NH4VO3", duration_s=1.0, output_interval_s=1.0)
+    p, micro = _flat("NH4VO3", "NH4VO3", duration_s=1.0, output_interval_s=1.0, **changes)
     sim = Simulation(p, Microstructure(grains=micro.grains, shapes=micro.shapes, empty_slots=(third,)))
     state = sim.initial_state()
     x = sim.grid.coords_nm[0]
@@ -57,19 +57,24 @@ def _boundary_with_third_bump(third: str, amplitude: float):
     return sim, state
 
 
+@pytest.mark.parametrize("scheme", ["bdf2", "doubling"])
 @pytest.mark.parametrize("third", ["NH4VO3", "NaH2PO4", "NVP"])
-def test_an_infinitesimal_third_phase_decays_in_a_two_phase_interface(third):
+def test_an_infinitesimal_third_phase_decays_in_a_two_phase_interface(third, scheme):
     """Linear stability of eta_k = 0 in a boundary, whatever the third phase's pair energies.
 
     Moelans (gamma = 1.5): the well alone gives s_k = m (-1 + 3 (eta_i^2 + eta_j^2)) >= m/2 on
     the two-grain path; the pair-interpolation derivatives are O(eta_k^3) with the eta^4
     weights (free_energy._PAIR_POWER) and the three-grain term is >= 0, so a 1e-4 bump must
     decay exponentially, here by more than 100x in 1 s (measured 1e-7).
+
+    Implicit Euler (step doubling's solves) keeps the bump's sign. BDF2 does not: a mode that
+    decays more than 4x in a step starts the next one past zero (c1 y_n - c0 y_{n-1} < 0), by a
+    fraction of what is left (measured -1.1e-13 from the 1e-4 bump); 1e-6 of the bump bounds it.
     """
-    sim, state = _boundary_with_third_bump(third, 1e-4)
+    sim, state = _boundary_with_third_bump(third, 1e-4, time_scheme=scheme)
     state = sim.advance(state, 1.0 / sim.units.time_s)
     assert state.eta[3].max() < 1e-2 * 1e-4
-    assert state.eta[3].min() >= 0.0
+    assert state.eta[3].min() >= (0.0 if scheme == "doubling" else -1e-6 * 1e-4)
 
 
 def test_a_third_phase_with_costlier_pairs_is_expelled_from_a_boundary():
