@@ -68,8 +68,11 @@ _KILLER = textwrap.dedent(
         # every order parameter on reused AMG hierarchies after its first Jacobi-CG solve (forgotten
         # at each frame with the switch decisions); shorter, to keep it under ~30 s (the nucleus at 0.46 s)
         (dict(order_parameter_amg_after=1, duration_s=0.5, output_interval_s=0.25), 1, 3),
+        # BDF2: its history is forgotten at every frame (and after the nucleus), so the resumed run
+        # takes the same step-doubling start-up steps and then the same BDF2 steps
+        (dict(time_scheme="bdf2", duration_s=1.0, output_interval_s=0.25), 2, 5),
     ],
-    ids=["default", "amg"],
+    ids=["default", "amg", "bdf2"],
 )
 def test_killed_run_keeps_frames_and_resumes_to_the_uninterrupted_state(tmp_path, changes, kill_after, frames):
     killed = tmp_path / "killed.nc"

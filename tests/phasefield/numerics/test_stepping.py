@@ -294,13 +294,13 @@ def check_epitaxy_laws(ds: xr.Dataset, critical_temperature_K: float) -> None:
 
 @pytest.mark.slow
 def test_default_stepping_gives_epitaxy_nvp_area_and_rate_within_3_percent_of_step_doubling_10x_tighter():
-    """The epitaxy scenario at --grid 64 with its DEFAULT stepping (BDF2, time_tolerance 0.2) against
-    the other scheme, step doubling, at time_tolerance 0.02 (minutes each): two integrators that share
-    only the implicit Euler solve. The local error scales with the tolerance, so the tighter run is
-    10x closer to the dt -> 0 limit. Measured (2026-12-02, step doubling at 0.025 as the reference):
-    default -0.12 % (area at 12 s), -0.02 % (20 s); before matter transport the former default
-    (doubling, 0.1) was +0.06 % / +0.16 % off the Richardson limit. The default run also obeys
-    the laws of :func:`check_epitaxy_laws` (README, How the defaults were chosen)."""
+    """The epitaxy scenario at --grid 64 with its DEFAULT stepping (step doubling, time_tolerance 0.2)
+    against step doubling at time_tolerance 0.02 (minutes each). The local error scales with the
+    tolerance, so the tighter run is 10x closer to the dt -> 0 limit. Measured (2026-12-01/02, step
+    doubling at 0.025 as the reference): default -0.20 % (area at 12 s), -0.21 % (20 s), rate -0.22 %;
+    before matter transport the former default 0.1 was +0.06 % / +0.16 % off the Richardson limit.
+    The default run also obeys the laws of :func:`check_epitaxy_laws` (README, How the defaults were
+    chosen)."""
     from scenarios.epitaxy import EpitaxyParameters
     from scenarios.epitaxy import run as run_epitaxy
 
