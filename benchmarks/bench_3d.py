@@ -11,8 +11,8 @@ not done after ``--budget-min`` minutes it stops at the next frame (the frames a
 ``--resume`` continues it), and the total is extrapolated from the pace of the last 4
 frames (the command line's ETA rule) and said to be so.
 
-``steps``: the wall time of whole error-controlled steps (as a run takes them: with BDF2, the
-default scheme, one step solve each once two steps are known; with step doubling three) of the same scenario held at 710 degC, from
+``steps``: the wall time of whole error-controlled steps (as a run takes them: with step doubling,
+the default scheme, three step solves each; with ``time_scheme`` bdf2 one once two steps are known) of the same scenario held at 710 degC, from
 ``--settle-s`` after one NVP nucleus was planted by the nucleation model (seeded), so that 5 of its
 fields evolve: each advances by the step the controller proposes (a rejected one is
 retried smaller inside the same timing, and counted). ``--plant`` puts the seed on the

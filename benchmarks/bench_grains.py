@@ -10,8 +10,8 @@ the same slots (surroundings, the matrix and ``--slots`` NVP slots), so the solv
 same size. Timed, alternating within a round, ratios within a round: one implicit solve at
 dt_max (``Simulation.try_step``: coefficients, facets off, CG), one tracking and
 reassignment pass (``Simulation.track``, once per accepted step), and whole accepted steps
-(``Simulation.advance`` over 0.05 s: the run's time scheme, BDF2 after two step-doubling steps,
-plus the pass).
+(``Simulation.advance`` over 0.05 s: the run's time scheme: step doubling, three solves, by
+default; plus the pass).
 """
 
 from __future__ import annotations

@@ -184,6 +184,12 @@ def _grain_measures(eta: np.ndarray) -> np.ndarray:
     return (e2 / np.maximum(e2.sum(axis=0), 1e-12)).sum(axis=1)
 
 
+def _history_entry(state: State) -> tuple:
+    """What BDF2 keeps of an accepted state: (time, eta, n, grain measures), copies of the fields
+    (nucleation and reassignment change them in place)."""
+    return state.time, state.eta.copy(), state.n.copy(), _grain_measures(state.eta)
+
+
 def _measure_scale(measures: np.ndarray, start: np.ndarray, dt: float) -> float:
     """The largest change of any grain's measure in a step, floored by ``_CALM_RATE`` dt: the
     scale both the sweeps' stop and the time-error estimate are relative to."""
@@ -518,7 +524,7 @@ class Simulation:
         if self.params.time_scheme == "bdf2":
             h = self._history
             if not (h and h[-1][0] == state.time and np.array_equal(h[-1][1], state.eta) and np.array_equal(h[-1][2], state.n)):
-                self._history = [(state.time, state.eta.copy(), state.n.copy(), _grain_measures(state.eta))]
+                self._history = [_history_entry(state)]
             h = self._history
             if len(h) == 3 and dt <= bdf2.MAX_RATIO * (h[-1][0] - h[-2][0]):
                 eta, n, change, error = self.bdf2_step(state, dt)
@@ -532,7 +538,7 @@ class Simulation:
     def _remember(self, state: State) -> None:
         """Keep an accepted state for BDF2 (the last three)."""
         if self.params.time_scheme == "bdf2":
-            self._history = (self._history + [(state.time, state.eta.copy(), state.n.copy(), _grain_measures(state.eta))])[-3:]
+            self._history = (self._history + [_history_entry(state)])[-3:]
 
     def bdf2_step(self, state: State, dt: float) -> tuple[np.ndarray, np.ndarray, float, float]:
         """Variable-step BDF2 (:mod:`phasefield.numerics.bdf2`): the implicit Euler step of a dt from

@@ -16,7 +16,7 @@ import pytest
 import xarray as xr
 
 from phasefield import Disc, Grain, HalfSpace, Microstructure, ModelParameters, Simulation, run
-from phasefield.numerics.stepping import _grain_measures, _measure_scale, acceptance_factor, rejection_factor
+from phasefield.numerics.stepping import _grain_measures, _history_entry, _measure_scale, acceptance_factor, rejection_factor
 from tests.conftest import isothermal
 
 
@@ -112,7 +112,7 @@ def test_bdf2_estimate_is_the_local_error_of_the_step_and_third_order():
         path = [start]
         for step in (1.1 * h, 0.8 * h, h):
             path.append(exact(path[-1], step))
-        sim._history = [(r.time, r.eta, r.n, _grain_measures(r.eta)) for r in path[:3]]
+        sim._history = [_history_entry(r) for r in path[:3]]
         eta, _, _, error = sim.bdf2_step(path[2], h)
         m, m_exact, m_start = _grain_measures(eta), _grain_measures(path[3].eta), _grain_measures(path[2].eta)
         estimate = error * p.time_tolerance * _measure_scale(m, m_start, h)
