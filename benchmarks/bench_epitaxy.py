@@ -10,8 +10,8 @@ scenario as shipped, with the NH4VO3 and NVP facet anisotropy on (its cost is
 the ratio of its time to "fast"). It then times ``--steps`` implicit steps of a fixed
 size (``--dt-ms``, 2 ms: the size the error control takes there), each converged by
 sweeps (every order parameter and both chemical potentials solved once per sweep), as a
-run's step solves are (a run takes three per accepted step with step doubling, the default scheme, one
-with BDF2). Setups are
+run's step solves are (a run takes one per accepted step with BDF2, the default scheme, three
+with step doubling). Setups are
 interleaved round by round, and ratios are taken within a round, so machine noise hits
 all of them alike.
 

@@ -282,7 +282,7 @@ def _run_frames(
     nuc_dt = params.nucleation_interval_s * to_solver
     for index in range(first, len(times)):
         t_frame = times[index] * to_solver
-        sim.reset_solvers()
+        sim.reset_solvers(state)
         while state.time < t_frame:
             t_nuc = state.nucleation_index * nuc_dt
             target = min(t_frame, t_nuc)
@@ -363,6 +363,7 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
                 "grains": state.grains.records(),
                 "reassigned": state.reassigned,
                 "unresolved": state.unresolved,
+                "bdf2_memory": sim.bdf2_memory(state),
                 "rng": rng.bit_generator.state,
                 "wall_time_s": wall,
             }
@@ -411,6 +412,7 @@ def _load_state(sim: Simulation, path: Path):
     owner = np.asarray(last["grain_id"].values, dtype=np.int64).reshape(len(sim.grains), cells)
     state.grains = GrainTable.from_records(owner, rs["grains"])
     sim.retrack(state)
+    sim.restore_bdf2_memory(rs.get("bdf2_memory", []))
     rng = np.random.default_rng()
     rng.bit_generator.state = rs["rng"]
     return state, rng, rs["frame"] + 1, rs["wall_time_s"]

@@ -38,7 +38,7 @@ BACKEND_NAMES = ("fast", "fipy")
 """Names of the backends (:data:`phasefield.numerics.backend.BACKENDS`) ``backend`` may take."""
 
 TIME_SCHEMES = ("doubling", "bdf2")
-"""``time_scheme``: implicit Euler with step doubling, or variable-step BDF2 (:mod:`phasefield.numerics.stepping`)."""
+"""``time_scheme``: implicit Euler with step doubling, or variable-step BDF2 (the default; :mod:`phasefield.numerics.stepping`)."""
 
 GAS_CONSTANT = 8.314462618  # J/(mol K), CODATA 2018 exact
 BOLTZMANN = 1.380649e-23  # J/K, SI exact
@@ -280,24 +280,19 @@ class ModelParameters:
         Relative local error allowed per step: the estimate (BDF2: Milne's, of
         the kept step; step doubling: that of the halves) of the error of every
         grain's area (3D: volume) over the largest area change of the step
-        (:mod:`phasefield.numerics.stepping`). Why 0.2 (chosen with step doubling): the whole default
-        epitaxy at grid 64 (ramp, nucleation, facets) against 0.025 gave NVP area at 12 / 20 s
-        and growth rate 12-20 s -0.19 / -0.22 / -0.34 % at 0.2 in 0.51-0.56x the wall of 0.1
-        (+0.06 / +0.00 / -0.22 %), -0.21 / -0.44 / -1.41 % at 0.3, -0.81 / -1.60 / -4.90 % at 0.5
-        (README "Speed", time to solution); 0.2 keeps the observables well within 1 %.
+        (:mod:`phasefield.numerics.stepping`). Why 0.1 with BDF2 (the default since 2026-12-02;
+        step doubling's default was 0.2): the whole default epitaxy at grid 64 to 12 s (ramp,
+        nucleation, facets) reached an NVP area within 0.02 % of step doubling at 0.025 (136.953
+        nm^2), with sweeps 20, 1 s frames or dt_max_s 0.025 alike (0.01-0.02 %), in 55-67 s against
+        ~190 s for step doubling at 0.2 (-0.20 %) beside it (README "Speed", time to solution).
     time_scheme
-        "doubling" (the default): implicit Euler with step doubling (every step taken once whole
-        and once as two halves, kept as their Richardson extrapolation, second order; the
-        error estimate is that of the halves). "bdf2": variable-step BDF2, one implicit solve
-        per step, Milne's error estimate from the quadratic predictor
-        (:mod:`phasefield.numerics.bdf2`); the first two steps after every frame and every
-        nucleus are step doubling's. At the same time_tolerance the whole default epitaxy (grid 64)
-        reached 12 and 20 s in 0.40 / 0.36x the wall of "doubling", but its NVP area is either
-        within 0.12 % of the converged value (as run) or 0.8-1.25 % low (four variants of how
-        the steps after a frame are taken, with its own steps up to dt_max_s; capped at 12.5 ms:
-        within 0.01 %): an error its estimate does not see (README, Limitations). Opt-in; at
-        time_tolerance 0.05 it held (within 0.04 % with sweeps 20 or 1 s frames) in about half
-        the wall of the default.
+        "bdf2" (the default since 2026-12-02): variable-step BDF2, one implicit solve per step,
+        Milne's error estimate from the quadratic predictor (:mod:`phasefield.numerics.bdf2`); the
+        first two steps of a run and after every nucleus, and the first after every frame, are step
+        doubling's. "doubling": implicit Euler with step doubling (every step taken once whole and
+        once as two halves, kept as their Richardson extrapolation, second order; the error
+        estimate is that of the halves), three solves per step; the default before, at
+        time_tolerance 0.2 (``--set time_scheme=doubling --set time_tolerance=0.2`` repeats it).
     max_field_change
         Safety cap: largest change of any order parameter or of c accepted in one step.
     sweeps
@@ -409,9 +404,9 @@ class ModelParameters:
 
     dt_initial_s: float = 1e-3
     dt_max_s: float = 0.05
-    time_tolerance: float = 0.2
+    time_tolerance: float = 0.1
     max_field_change: float = 0.1
-    time_scheme: str = "doubling"
+    time_scheme: str = "bdf2"
     sweeps: int = 12
     backend: str = "fast"
     solver_tolerance: float = 1e-11

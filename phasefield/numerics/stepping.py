@@ -10,21 +10,20 @@ The step size is chosen by a local error estimate, by one of two schemes
 (``time_scheme``). Step doubling (Richardson): each step of size dt is taken
 once whole and once as two halves; since implicit Euler is first order, the
 difference of the two results estimates the local error of the halves, and 2
-halves - whole (local extrapolation, kept) is second order (the default). Measured on the
+halves - whole (local extrapolation, kept) is second order. Measured on the
 epitaxy state at 12 s (grid 64, dt 10-20 ms) the extrapolation cut the local
-error of the NVP area 7-9x. BDF2 (opt-in, :mod:`phasefield.numerics.bdf2`):
+error of the NVP area 7-9x. BDF2 (the default since 2026-12-02, :mod:`phasefield.numerics.bdf2`):
 one implicit solve per step, an implicit Euler step of 2/3 dt (at equal steps)
 from a start shifted by the previous state, its sweeps started from the linear
 predictor, the error from the difference to the quadratic predictor (Milne's
 device; tested: 0.89-0.95 of the true local error of a step, falling as dt^3);
-the first two steps after every frame and every event that changes the fields
-(nucleus, moved grain) are step doubling's, so a run resumed from a frame repeats
-the uninterrupted one. The whole default epitaxy at grid 64 reached 12 / 20 s in
-0.40 / 0.36x the wall of step doubling at the same tolerance, within 0.12 / 0.02 % of
-the converged NVP area (step doubling 0.20 / 0.21 %), but 0.8-1.25 % low when its
-steps after a frame were taken differently (sweeps 20, or the start-up steps' sweep
-stop or size changed): an error of its 25-50 ms steps that Milne's estimate does not
-see (with dt_max 12.5 ms within 0.01 %), so it is not the default. The error is
+the first two steps of a run and after every event that changes the fields
+(nucleus, moved grain) are step doubling's, and one after every frame (a frame
+keeps the history's times and grain measures, not its fields), so a run resumed
+from a frame repeats the uninterrupted one. The whole default epitaxy at grid 64
+reached its NVP area at 12 / 20 s within 0.02 % of step doubling at 0.025, in
+0.57 / 0.50x the wall of step doubling at 0.2 (0.20 % off), and within 0.02 % with
+sweeps 20, 1 s frames or 25 ms steps alike (README "Speed", time to solution). The error is
 measured on the grain measures (area, in 3D volume, of every grain: the
 observables), relative to the largest measure change of the step, and a PI
 controller (Gustafsson; Hairer & Wanner II, IV.2) picks the next dt so that it
@@ -112,17 +111,18 @@ def sweep_stop_fraction(time_tolerance: float, scheme: str = "doubling") -> floa
     nm^2. A fixed 0.02 at the default tolerance made the small test epitaxy 1.7x slower (66 s
     instead of 38.5 s) for a 0.6 % change of its NVP area.
 
-    BDF2: 0.05 time_tolerance. Milne's estimate (:mod:`phasefield.numerics.bdf2`) does not see the
-    iteration error, and the sweeps start from the predictor, so the iterates lag the solution by
-    what is left: the whole default epitaxy at grid 64, time_tolerance 0.2, against step doubling at
-    0.025, gave an NVP growth rate 12-20 s of -2.9 % with 0.2 (sweeps from the start of the step),
-    -3.6 % with 0.05 (from the predictor) and +0.4 % with 0.01 (README "Speed", time to solution).
+    BDF2: 0.025, whatever the tolerance. Milne's estimate (:mod:`phasefield.numerics.bdf2`) does
+    not see the iteration error, and the sweeps start from the predictor, so what they leave is a lag
+    toward it, the same sign every step. The whole default epitaxy at grid 64 to 12 s, time_tolerance
+    0.05, against step doubling at 0.025 (136.953 nm^2), with the iteration error left at most p x the
+    step's change (p = this fraction x time_tolerance): NVP area -0.19 % at p = 5e-3, -0.01 % at
+    1.25e-3 (86.8 s) and 1.25e-4 (133.5 s); at time_tolerance 0.1 and p = 2.5e-3 -0.02 % (71.5 s).
 
     >>> sweep_stop_fraction(0.1), sweep_stop_fraction(0.025), sweep_stop_fraction(0.2, "bdf2")
-    (0.2, 0.05, 0.01)
+    (0.2, 0.05, 0.025)
     """
     if scheme == "bdf2":
-        return time_tolerance / 20.0
+        return 0.025
     return min(0.2, 2.0 * time_tolerance)
 
 
@@ -158,24 +158,25 @@ class _Anderson:
         return out, g[-mu.size :].reshape(mu.shape)
 
 
-def acceptance_factor(error: float, previous: float) -> float:
+def acceptance_factor(error: float, previous: float, order: int = 2) -> float:
     """Next dt / this dt after an accepted step: the PI controller of Gustafsson (1991).
 
     ``error`` and ``previous`` are this and the last accepted estimate over
-    the tolerance. The local error is O(dt^2) (k = 2), so the integral gain
+    the tolerance; ``order`` k: the estimate is O(dt^k) (step doubling's, of
+    the implicit Euler halves: 2; BDF2's Milne estimate: 3). The integral gain
     is 0.7/k and the proportional 0.4/k (Hairer & Wanner II, IV.2); safety
     0.9; the factor stays in [0.2, 2] so that one odd estimate cannot swing dt.
     """
     error = max(error, 1e-10)
-    return min(2.0, max(0.2, 0.9 * error ** (-0.35) * max(previous, 1e-10) ** 0.2))
+    return min(2.0, max(0.2, 0.9 * error ** (-0.7 / order) * max(previous, 1e-10) ** (0.4 / order)))
 
 
-def rejection_factor(error: float) -> float:
-    """New dt / rejected dt: the elementary controller with safety 0.9, at least a factor 5 smaller
-    for a non-finite estimate, at most 0.9."""
+def rejection_factor(error: float, order: int = 2) -> float:
+    """New dt / rejected dt: the elementary controller (error ~ dt^order) with safety 0.9, at least
+    a factor 5 smaller for a non-finite estimate, at most 0.9."""
     if not math.isfinite(error):
         return 0.2
-    return min(0.9, max(0.2, 0.9 * error**-0.5))
+    return min(0.9, max(0.2, 0.9 * error ** (-1.0 / order)))
 
 
 def _grain_measures(eta: np.ndarray) -> np.ndarray:
@@ -311,6 +312,7 @@ class Simulation:
         self.equations = self._build_equations()
         self.whole_step_equations = self._build_equations()
         self._history: list = []  # BDF2: the last accepted (time, eta, n, grain measures), oldest first
+        self.error_order = 2  # the order k of the last step's error estimate (O(dt^k)): what the controller scales by
         self._local = functools.lru_cache(maxsize=8)(lambda T: local_coefficients(params, self.units, T))
         self.cell_measure = params.dx_nm**self.grid.dim
         self.measure_targets: dict[int, float] = {}
@@ -322,11 +324,34 @@ class Simulation:
     def _build_equations(self):
         return make_backend(self.params, self.mesh, self.geometry, n_grains=len(self.grains), anisotropic=self.facets is not None)
 
-    def reset_solvers(self) -> None:
-        """Forget reused solver state (at every frame: a resumed run repeats the uninterrupted one)."""
+    def reset_solvers(self, state: State | None = None) -> None:
+        """Forget reused solver state (at every frame: a resumed run repeats the uninterrupted one).
+
+        BDF2's history keeps only what a frame can carry (:meth:`bdf2_memory`): the times and grain
+        measures of the states that led to ``state`` (None: nothing), not their fields."""
         self.equations.reset()
         self.whole_step_equations.reset()
-        self._history = []
+        memory = self.bdf2_memory(state) if state is not None else []
+        self._history = [(t, None, None, np.asarray(m, dtype=float)) for t, m in memory]
+
+    def bdf2_memory(self, state: State) -> list[list]:
+        """[[time, grain measures], ...] of BDF2's history, oldest first, if it ends at ``state``
+        (else []): JSON for the resume state. With it the first step after a frame is step
+        doubling's and the second BDF2's (the first needs the fields of the state before the
+        frame, which a frame does not hold; the Milne estimate needs only measures)."""
+        h = self._history
+        if not (h and h[-1][0] == state.time and (h[-1][1] is None or self._ends_at(state))):
+            return []
+        return [[t, [float(x) for x in m]] for t, _, _, m in h]
+
+    def restore_bdf2_memory(self, memory: list[list]) -> None:
+        """BDF2's history from a resume state's :meth:`bdf2_memory`."""
+        self._history = [(t, None, None, np.asarray(m, dtype=float)) for t, m in memory]
+
+    def _ends_at(self, state: State) -> bool:
+        """Whether BDF2's last history entry holds ``state``'s time and fields (nothing planted or moved since)."""
+        h = self._history
+        return bool(h) and h[-1][0] == state.time and np.array_equal(h[-1][1], state.eta) and np.array_equal(h[-1][2], state.n)
 
     # ---- state ------------------------------------------------------------------------------
     def initial_state(self) -> State:
@@ -426,6 +451,8 @@ class Simulation:
         step's iteration error), so the controller does not trust an
         unconverged step. A step that has not converged after ``sweeps`` is
         refused (FloatingPointError), and the caller retries it smaller.
+        ``guess``: the first iterate (eta, n) if not the start (BDF2: the predictor); the first
+        sweep's move is measured from it.
         """
         equations = self.equations if equations is None else equations
         step = f"the step from t = {self.time_s(state):.6g} s to {(state.time + dt) * self.units.time_s:.6g} s"
@@ -436,8 +463,12 @@ class Simulation:
         mixer = _Anderson(_ANDERSON_DEPTH)
         eta, n_guess = (state.eta, state.n) if guess is None else guess
         mu = fe.chemical_potential(n_guess, fe.phase_fractions(eta, self.grain_phase, lc.n_phases), lc)
-        m = m0
+        m = m0 if guess is None else _grain_measures(eta)  # the first iterate's: a sweep's move is from the last iterate
         previous = math.inf
+        # the run's scheme: a BDF2 run's start-up steps are step doubling's, and measured on the whole
+        # epitaxy (grid 64, time_tolerance 0.1) their iteration error at step doubling's stop cost
+        # 0.2 % of the NVP area at 12 s (at BDF2's: 0.02 %)
+        stop = sweep_stop_fraction(self.params.time_tolerance, self.params.time_scheme) * self.params.time_tolerance
         orientation = self.orientations(state) if self.facets is not None else None
         for _ in range(self.params.sweeps):
             k = step_coefficients(eta, mu, self.grain_phase, evolving, lc, self.geometry, self.facets, orientation, self.stabilization,
@@ -454,7 +485,7 @@ class Simulation:
             eta, mu = mixer.mix(eta, mu, new_eta, new_mu, evolving)
             m = _grain_measures(eta)
             theta = moved / previous  # 0 after the first sweep: no contraction known yet
-            if moved == 0.0 or (0.0 < theta < 1.0 and theta / (1.0 - theta) * moved <= sweep_stop_fraction(self.params.time_tolerance, self.params.time_scheme) * self.params.time_tolerance * scale):
+            if moved == 0.0 or (0.0 < theta < 1.0 and theta / (1.0 - theta) * moved <= stop * scale):
                 break
             previous = moved
         else:
@@ -517,26 +548,31 @@ class Simulation:
 
     def take_step(self, state: State, dt: float) -> tuple[np.ndarray, np.ndarray, float, float]:
         """One step of ``time_scheme``; returns (eta, n, largest field change, error estimate /
-        time_tolerance). BDF2 needs the two accepted states before this one, taken since the
-        last frame (:meth:`reset_solvers`) and since anything else changed the fields (a nucleus
-        planted, a grain moved); until then, for a step ratio above :data:`bdf2.MAX_RATIO`, and for a
-        BDF2 result outside the order parameters' bounds, the step is step doubling's."""
+        time_tolerance). BDF2 needs the two accepted states before this one, since anything
+        changed the fields (a nucleus planted, a grain moved): the fields of the last one, taken
+        since the last frame (:meth:`reset_solvers`), and the grain measures of the one before.
+        Until then, for a step ratio above :data:`bdf2.MAX_RATIO`, and for a BDF2 result outside
+        the order parameters' bounds, the step is step doubling's."""
         if self.params.time_scheme == "bdf2":
             h = self._history
-            if not (h and h[-1][0] == state.time and np.array_equal(h[-1][1], state.eta) and np.array_equal(h[-1][2], state.n)):
+            if h and h[-1][0] == state.time and h[-1][1] is None:  # a frame's state (reset_solvers checked it)
+                h[-1] = _history_entry(state)
+            elif not self._ends_at(state):
                 self._history = [_history_entry(state)]
             h = self._history
-            if len(h) == 3 and dt <= bdf2.MAX_RATIO * (h[-1][0] - h[-2][0]):
+            if len(h) == 3 and h[1][1] is not None and dt <= bdf2.MAX_RATIO * (h[-1][0] - h[-2][0]):
                 eta, n, change, error = self.bdf2_step(state, dt)
                 if out_of_bounds(eta, self.grid.coords_nm) is None:
+                    self.error_order = 3
                     return eta, n, change, error
                 # BDF2 keeps no sign (a mode that decays more than 4x a step starts the next one past
                 # zero): this step is taken by step doubling instead, whose implicit Euler solves do not
                 log.debug("BDF2 step from t = %g s left the bounds: step doubling instead", self.time_s(state))
+        self.error_order = 2
         return self.doubled_step(state, dt)
 
     def _remember(self, state: State) -> None:
-        """Keep an accepted state for BDF2 (the last three)."""
+        """Keep an accepted state for BDF2 (the last three; after a frame, measures only for the older ones)."""
         if self.params.time_scheme == "bdf2":
             self._history = (self._history + [_history_entry(state)])[-3:]
 
@@ -545,21 +581,28 @@ class Simulation:
         the shifted start c1 y_n - c0 y_{n-1}, its sweeps started from the linear predictor; the
         error is Milne's, on the grain measures (predictor: the quadratic through the last three),
         over time_tolerance x the step's largest measure change. Returns as :meth:`doubled_step`."""
-        (t2, _, _, m2), (t1, eta1, n1, m1), (t0, _, _, m0) = self._history
-        c1, c0, a = bdf2.shifted_euler(dt / (t0 - t1))
-        t = t0 + dt
-        still = ~state.active | self.fixed  # kept bit for bit (c1 x - c0 x is x only to round-off)
-        shifted, guess = c1 * state.eta - c0 * eta1, bdf2.extrapolate((t1, t0), (eta1, state.eta), t)
-        shifted[still], guess[still] = state.eta[still], state.eta[still]
-        start = dataclasses.replace(state, time=state.time + (1.0 - a) * dt, eta=shifted, n=c1 * state.n - c0 * n1)
-        guess = (guess, bdf2.extrapolate((t1, t0), (n1, state.n), t))
+        (t2, _, _, m2), (t1, _, _, m1), (t0, _, _, m0) = self._history
+        start, a, guess = self.bdf2_system(state, dt)
         eta, n, _ = self.try_step(start, a * dt, self.whole_step_equations, guess)
+        t = t0 + dt
         eta = self._hold(eta)
         change = max(float(np.abs(eta - state.eta).max()), float(np.abs(n - state.n).max()))
         m = _grain_measures(eta)
         predicted = bdf2.extrapolate((t2, t1, t0), (m2, m1, m0), t)
         estimate = bdf2.error_share(dt, t0 - t1, t1 - t2) * float(np.abs(m - predicted).max())
         return eta, n, change, estimate / (self.params.time_tolerance * _measure_scale(m, m0, dt))
+
+    def bdf2_system(self, state: State, dt: float) -> tuple[State, float, tuple[np.ndarray, np.ndarray]]:
+        """BDF2's step of dt from ``state`` as an implicit Euler step: (the shifted start, a, the
+        predictor (eta, n)); the step is ``try_step(start, a dt, guess=predictor)``."""
+        (_, _, _, _), (t1, eta1, n1, _), (t0, _, _, _) = self._history
+        c1, c0, a = bdf2.shifted_euler(dt / (t0 - t1))
+        t = t0 + dt
+        still = ~state.active | self.fixed  # kept bit for bit (c1 x - c0 x is x only to round-off)
+        shifted, guess = c1 * state.eta - c0 * eta1, bdf2.extrapolate((t1, t0), (eta1, state.eta), t)
+        shifted[still], guess[still] = state.eta[still], state.eta[still]
+        start = dataclasses.replace(state, time=state.time + (1.0 - a) * dt, eta=shifted, n=c1 * state.n - c0 * n1)
+        return start, a, (guess, bdf2.extrapolate((t1, t0), (n1, state.n), t))
 
     def local_error(self, start: np.ndarray, halves: np.ndarray, whole: np.ndarray, dt: float) -> float:
         """Largest grain-measure difference of the two results over (tolerance x the largest measure change).
@@ -593,7 +636,7 @@ class Simulation:
                 log.debug("step rejected at t=%g: %s", state.time, err)
             if change > p.max_field_change or error > 1.0:
                 state.n_rejected += 1
-                state.dt = dt * (0.5 if change > p.max_field_change else rejection_factor(error))
+                state.dt = dt * (0.5 if change > p.max_field_change else rejection_factor(error, self.error_order))
                 if state.dt < dt_min:
                     raise SimulationError(
                         f"time step fell below {dt_min * self.units.time_s:.3g} s at t = {self.time_s(state):.6g} s: the run blew up "
@@ -610,7 +653,7 @@ class Simulation:
                 raise FieldFault(f"the order parameters left their bounds after the step to t = {self.time_s(state):.6g} s: {bad}")
             self.track(state)
             if not clipped:  # a step cut short to land on a time says nothing about the next one
-                state.dt = min(dt * acceptance_factor(error, state.error), dt_max)
+                state.dt = min(dt * acceptance_factor(error, state.error, self.error_order), dt_max)
                 state.error = error
         return state
 

@@ -15,7 +15,7 @@ import pytest
 import xarray as xr
 
 from phasefield import open_run
-from phasefield.io.output import missing_cf_attributes
+from phasefield.io.output import missing_cf_attributes, resume_state
 from scenarios.epitaxy import run
 from tests.conftest import small_epitaxy
 from tests.scenarios.test_cli import SMALL as SMALL_TOML  # the command line's small epitaxy run
@@ -68,9 +68,10 @@ _KILLER = textwrap.dedent(
         # every order parameter on reused AMG hierarchies after its first Jacobi-CG solve (forgotten
         # at each frame with the switch decisions); shorter, to keep it under ~30 s (the nucleus at 0.46 s)
         (dict(order_parameter_amg_after=1, duration_s=0.5, output_interval_s=0.25), 1, 3),
-        # BDF2: its history is forgotten at every frame (and after the nucleus), so the resumed run
-        # takes the same step-doubling start-up steps and then the same BDF2 steps
-        (dict(time_scheme="bdf2", duration_s=1.0, output_interval_s=0.25), 2, 5),
+        # BDF2: a frame keeps the times and grain measures of its history (resume_state), not the
+        # fields, so the resumed run takes the same step-doubling step after the frame and then the
+        # same BDF2 steps; killed at 0.75 s, three frames after the nucleus (0.46 s)
+        (dict(time_scheme="bdf2", duration_s=1.0, output_interval_s=0.25), 3, 5),
     ],
     ids=["default", "amg", "bdf2"],
 )
@@ -81,6 +82,8 @@ def test_killed_run_keeps_frames_and_resumes_to_the_uninterrupted_state(tmp_path
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
     kept = open_run(killed)
     assert kept.sizes["time"] == kill_after + 1  # frames 0..kill_after were complete before the kill
+    if changes.get("time_scheme") == "bdf2":  # the resume carries a whole BDF2 history (three states)
+        assert len(resume_state(killed)["bdf2_memory"]) == 3
 
     p = small_epitaxy(**changes)
     resumed = run(p, killed, resume=True)
