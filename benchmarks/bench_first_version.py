@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_time_to_solution import parse_variant
+
 HERE = Path(__file__).resolve().parents[1]
 
 CHILD = """
@@ -51,18 +53,6 @@ def whole(root: Path, grid: int, until: float, changes: dict) -> tuple[float, in
     if out.returncode:
         raise SystemExit(f"{root} with {changes}: {out.stderr.strip().splitlines()[-1]}")
     return tuple(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
-def parse_variant(text: str) -> dict:
-    """'a=1,b=x' -> {'a': 1.0, 'b': 'x'} (numbers where they parse)."""
-    out = {}
-    for item in filter(None, text.split(",")):
-        key, _, value = item.partition("=")
-        try:
-            out[key.strip()] = float(value)
-        except ValueError:
-            out[key.strip()] = value.strip()
-    return out
 
 
 def fastest_within(rows: dict[str, tuple[float, int, float]], limit: float, share: float = 0.01) -> str | None:
