@@ -595,7 +595,7 @@ class Simulation:
     def bdf2_system(self, state: State, dt: float) -> tuple[State, float, tuple[np.ndarray, np.ndarray]]:
         """BDF2's step of dt from ``state`` as an implicit Euler step: (the shifted start, a, the
         predictor (eta, n)); the step is ``try_step(start, a dt, guess=predictor)``."""
-        (_, _, _, _), (t1, eta1, n1, _), (t0, _, _, _) = self._history
+        _, (t1, eta1, n1, _), (t0, *_) = self._history
         c1, c0, a = bdf2.shifted_euler(dt / (t0 - t1))
         t = t0 + dt
         still = ~state.active | self.fixed  # kept bit for bit (c1 x - c0 x is x only to round-off)
