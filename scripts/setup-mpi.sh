@@ -32,7 +32,9 @@ echo "== the project and pytest, keeping Debian's numpy"
 numpy_version="$(/usr/bin/python3 -c 'import numpy; print(numpy.__version__)')"
 constraints="$venv/constraints.txt"
 echo "numpy==$numpy_version" > "$constraints"
-"$venv/bin/python" -m pip install -q -c "$constraints" -e "$repo" "pytest>=8"
+# pytest-xdist: pyproject's addopts carry --dist (the fast suite's worker groups), which pytest
+# refuses without the plugin
+"$venv/bin/python" -m pip install -q -c "$constraints" -e "$repo" "pytest>=8" pytest-xdist
 "$venv/bin/python" -c 'import numpy, petsc4py, mpi4py, fipy; from petsc4py import PETSc; print("numpy", numpy.__version__, "petsc4py", petsc4py.__version__, "mpi4py", mpi4py.__version__, "fipy", fipy.__version__, "solvers", fipy.solvers.solver_suite)'
 
 echo "== the MPI test (mpirun -np 2 against the serial run)"
