@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from bench_time_to_solution import parse_variant
+from bench_versions import one_thread_env
 
 HERE = Path(__file__).resolve().parents[1]
 
@@ -47,7 +47,7 @@ print(json.dumps([wall, int(ds.attrs["n_steps"]), float(ds.phase_area.sel(phase=
 
 def whole(root: Path, grid: int, until: float, changes: dict) -> tuple[float, int, float]:
     """(wall s, steps, NVP area at ``until`` nm^2) of the epitaxy of the tree at ``root``."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(root))
+    env = one_thread_env(root)
     code = CHILD.format(root=str(root), grid=grid, until=until, changes=json.dumps(changes))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=root)
     if out.returncode:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench_versions import interval_run
+from bench_versions import interval_run, one_thread_env
 from scenarios.epitaxy import EpitaxyParameters
 
 HERE = Path(__file__).resolve().parents[1]
@@ -77,7 +76,7 @@ print(json.dumps(rows))
 def whole_run(grid: int, changes: dict, until: float) -> dict[float, tuple[float, float, int, int]]:
     """The whole epitaxy scenario to ``until`` s with ``changes`` in a fresh subprocess (one BLAS
     thread); per frame time: (NVP area nm^2, wall s, steps, rejected steps) to reach it."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(HERE))
+    env = one_thread_env(HERE)
     overrides = [f"grid={grid}", f"duration_s={until:g}"] + [f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in changes.items()]
     code = WHOLE_CHILD.format(overrides=json.dumps(overrides))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=HERE)

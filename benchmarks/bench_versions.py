@@ -54,11 +54,16 @@ print(wall, steps, state.n_steps, start, nvp(state))
 """
 
 
+def one_thread_env(root: Path) -> dict[str, str]:
+    """The environment of a benchmark child: one BLAS/OpenMP thread, ``root``'s tree importable first."""
+    return dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(root))
+
+
 def interval_run(root: Path, grid: int, setup: str, interval: float, changes: dict | None = None) -> tuple[float, int, int, float, float]:
     """``interval`` simulated seconds with the tree's default stepping (and the scenario parameters
     ``changes``, for trees whose ``bench_epitaxy.prepared`` takes them): (wall s, steps before,
     steps after, NVP area before, NVP area after [nm^2])."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(root))
+    env = one_thread_env(root)
     code = INTERVAL_CHILD.format(root=str(root), grid=grid, setup=setup, interval=interval, changes=json.dumps(changes or {}))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=root)
     wall, before, after, start, end = out.stdout.strip().splitlines()[-1].split()
@@ -68,7 +73,7 @@ def interval_run(root: Path, grid: int, setup: str, interval: float, changes: di
 def step_seconds(root: Path, grid: int, setup: str, steps: int) -> tuple[float, float, float]:
     """(wall s per step, sweeps per step, mu CG iterations per solve) of ``steps`` steps of 2 ms (the
     size the error control takes there) of ``bench_epitaxy``'s state after nucleation, in ``root``'s tree."""
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", PYTHONPATH=str(root))
+    env = one_thread_env(root)
     code = CHILD.format(root=str(root), grid=grid, setup=setup, steps=steps)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, cwd=root)
     seconds, sweeps, mu_its = out.stdout.strip().splitlines()[-1].split()

@@ -331,8 +331,7 @@ class Simulation:
         measures of the states that led to ``state`` (None: nothing), not their fields."""
         self.equations.reset()
         self.whole_step_equations.reset()
-        memory = self.bdf2_memory(state) if state is not None else []
-        self._history = [(t, None, None, np.asarray(m, dtype=float)) for t, m in memory]
+        self.restore_bdf2_memory(self.bdf2_memory(state) if state is not None else [])
 
     def bdf2_memory(self, state: State) -> list[list]:
         """[[time, grain measures], ...] of BDF2's history, oldest first, if it ends at ``state``
