@@ -14,20 +14,19 @@ parameter systems use Jacobi-preconditioned CG (their diagonals span orders of
 magnitude through 1/L), switched per grain to CG preconditioned by a reused algebraic
 multigrid hierarchy of its own once Jacobi-CG needs many iterations (fine grids); the mu
 systems use CG preconditioned by a reused hierarchy (shared by the species) at a tolerance
-of at most 1e-11. All use :func:`conjugate_gradient` with FiPy's stopping rule.
+of at most 1e-11. All use :func:`~phasefield.numerics.krylov.conjugate_gradient` with FiPy's
+stopping rule; the hierarchies are :class:`~phasefield.numerics.multigrid.ReusedHierarchy`.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-import pyamg
 import scipy.sparse as sp
-from pyamg.multilevel import coarse_grid_solver
 
 from .coefficients import StepCoefficients
 from .geometry import FaceGeometry
+from .krylov import conjugate_gradient
+from .multigrid import ReusedHierarchy
 
 
 class FastEquations:
@@ -148,211 +147,3 @@ class FastEquations:
         Conservation does not rest on it: the densities are taken from the fluxes of the solved mu.
         """
         return self._mu_amg.solve(A, rhs, mu, dt, min(self.tolerance, 1e-11), self.sweep_fraction, rebuild=fresh)
-
-
-class ReusedHierarchy:
-    """CG preconditioned by a Ruge-Stuben hierarchy (pyamg) of an operator that drifts slowly.
-
-    The build (the coarse/fine splitting, the interpolation P and the maps below) costs many
-    V-cycles, so it is reused across sweeps and steps; each new matrix only recomputes the coarse
-    operators P^T A P through linear maps of the matrix entries made at the build
-    (:func:`galerkin_map`; at 128^2 0.6-1.5 ms against 8-12 ms for scipy's product, a V-cycle ~2 ms,
-    a build ~110 ms, pyamg's part of it ~30 ms; README "Speed"). A stale
-    splitting costs little: on the mu systems of faceted epitaxy the updated hierarchy needed the
-    iterations of a fresh build (5.4 per solve at 128^2), the unchanged coarse operators nearly twice
-    as many (8.9); with a diagonal (dt) changed by 0.25-2x since the build, 0-1 more than a fresh
-    build (4x: 2-3 more). The hierarchy is rebuilt when dt changed by more than 2x since the build,
-    after ``reuse`` solves, or when a solve needed more than twice (+ 4) the iterations of the
-    first solve after the build.
-
-    Parameters
-    ----------
-    reuse
-        Most solves with one splitting.
-    """
-
-    def __init__(self, reuse: int = 100):
-        self.reuse = reuse
-        self._solver = None
-        self._amg = None
-        self._maps: list[sp.csr_matrix] = []
-        self._age = 0
-        self._fresh: int | None = None
-        self._last = 0
-        self._dt = 1.0
-
-    def stale(self, dt: float) -> bool:
-        """Whether a solve at ``dt`` should rebuild the hierarchy first."""
-        return (
-            self._amg is None
-            or abs(math.log2(dt / self._dt)) > 1.0
-            or self._age >= self.reuse
-            or self._last > 2 * self._fresh + 4
-        )
-
-    def solve(
-        self, A: sp.csr_matrix, rhs: np.ndarray, x0: np.ndarray, dt: float, tolerance: float, start_fraction: float, rebuild: bool = True
-    ) -> tuple[np.ndarray, int]:
-        """:func:`conjugate_gradient` of A x = rhs from x0 after the hierarchy was rebuilt from A if
-        stale, else had its coarse operators recomputed from A; ``rebuild`` False: another
-        right-hand side of the matrix just solved (the hierarchy is used as it is)."""
-        if rebuild and self.stale(dt):
-            self._build(A)
-            self._age, self._fresh, self._dt = 0, None, dt
-        elif rebuild:
-            self._update(A)
-        x, its = conjugate_gradient(A, rhs, x0, tolerance, preconditioner=self._amg, start_fraction=start_fraction)
-        self._age += 1
-        self._last = its
-        if self._fresh is None:
-            self._fresh = its
-        return x, its
-
-    def _build(self, A: sp.csr_matrix) -> None:
-        """A new splitting of A, its coarse operators on the patterns of :func:`galerkin_map`."""
-        self._solver = pyamg.ruge_stuben_solver(A.copy(), presmoother=_PRESMOOTHER, postsmoother=_POSTSMOOTHER)
-        levels = self._solver.levels
-        self._maps = []
-        for fine, coarse in zip(levels[:-1], levels[1:]):
-            coarse.A, G = galerkin_map(fine.A, fine.P)
-            coarse.A.data = G @ fine.A.data
-            self._maps.append(G)
-        self._solver.coarse_solver = coarse_grid_solver("pinv")
-        self._amg = self._solver.aspreconditioner(cycle="V")
-
-    def _update(self, A: sp.csr_matrix) -> None:
-        """The coarse operators P^T A P of A (same pattern as at the build), the splitting kept."""
-        levels = self._solver.levels
-        levels[0].A.data[:] = A.data
-        for G, fine, coarse in zip(self._maps, levels[:-1], levels[1:]):
-            coarse.A.data[:] = G @ fine.A.data
-        self._solver.coarse_solver = coarse_grid_solver("pinv")  # forgets the coarsest level's pseudo-inverse
-
-
-# Forward Gauss-Seidel before and backward after: still a symmetric preconditioner, one sweep per
-# side instead of pyamg's default two (symmetric) ones.
-_PRESMOOTHER = ("gauss_seidel", {"sweep": "forward"})
-_POSTSMOOTHER = ("gauss_seidel", {"sweep": "backward"})
-
-
-def galerkin_map(A: sp.csr_matrix, P: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """The coarse operator P^T A P as a linear map of A's entries.
-
-    Parameters
-    ----------
-    A
-        (n, n) CSR matrix; only its pattern is used.
-    P
-        (n, nc) CSR interpolation.
-
-    Returns
-    -------
-    (coarse, G)
-        ``coarse``: the (nc, nc) CSR pattern of P^T A P (sorted, zero data; it keeps entries that
-        cancel numerically); ``G``: sparse, ``coarse.data = G @ A.data`` for any data on A's pattern.
-        Built without sorting the ~4 nnz(A) products (each (entry, coarse position) occurs once).
-    """
-    # the pattern from ones: no cancellation, and no underflow (RS weights reach 1e-232), which scipy's product would drop
-    ones = _ones(P)
-    coarse = (ones.T @ _ones(A) @ ones).tocsr()
-    coarse.sort_indices()
-    coarse.data[:] = 0.0
-    rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
-    entry, left = _row_entries(P.indptr, rows)  # each (A entry e, P[row_e, I]), in the order of e
-    pair, right = _row_entries(P.indptr, A.indices[entry])  # each of those with P[col_e, J]
-    slot = sp.csr_matrix((np.arange(1.0, coarse.nnz + 1.0), coarse.indices, coarse.indptr), shape=coarse.shape)
-    position = np.asarray(slot[P.indices[left][pair], P.indices[right]]).ravel().astype(np.int64) - 1  # 3x a searchsorted of keys
-    starts = np.concatenate([[0], np.cumsum(np.bincount(entry[pair], minlength=A.nnz))])
-    transposed = sp.csr_matrix((P.data[left][pair] * P.data[right], position, starts), shape=(A.nnz, coarse.nnz))
-    return coarse, transposed.T.tocsr()
-
-
-def _ones(M: sp.csr_matrix) -> sp.csr_matrix:
-    """M's pattern with every stored entry 1."""
-    return sp.csr_matrix((np.ones(M.nnz), M.indices, M.indptr), shape=M.shape)
-
-
-def _row_entries(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For every entry of the CSR rows ``rows`` (repeats allowed): (index into ``rows``, position in the data)."""
-    counts = indptr[rows + 1] - indptr[rows]
-    owner = np.repeat(np.arange(rows.size), counts)
-    return owner, np.repeat(indptr[rows] - np.cumsum(counts) + counts, counts) + np.arange(owner.size)
-
-
-_TINY_SYSTEM = 1e-100
-"""Below this norm of b and of the starting residual, CG solves the rescaled system: the squares of
-such vectors are subnormal or zero (the smallest normal double is 2.2e-308)."""
-
-
-def conjugate_gradient(
-    A: sp.csr_matrix,
-    b: np.ndarray,
-    x0: np.ndarray,
-    tolerance: float,
-    inverse_diagonal: np.ndarray | None = None,
-    max_iterations: int = 20_000,
-    preconditioner=None,
-    start_fraction: float = 0.0,
-) -> tuple[np.ndarray, int]:
-    """Preconditioned conjugate gradients, Hestenes & Stiefel (1952).
-
-    ``inverse_diagonal`` gives Jacobi preconditioning; ``preconditioner`` any
-    symmetric positive definite operator (``M @ r``); neither: plain CG.
-
-    Stops at ||b - A x|| <= tolerance ||b||, the criterion of scipy's ``cg`` and
-    of FiPy's "RHS" default, or earlier at ``start_fraction`` x the starting
-    residual ||b - A x0|| if that is larger (an inexact inner solve of an outer
-    iteration whose own change sets the accuracy needed). Written out because scipy's ``cg`` spends most of
-    its time in ``LinearOperator`` dispatch at these sizes (profiled: 3 s of
-    5.8 s); the algorithm and the stopping rule are the same. Without a
-    preconditioner every search direction of a system whose columns sum to
-    V/dt (a conservative diffusion operator on a uniform grid) sums to zero,
-    so sum(x) equals sum(x0) + dt/V sum(b - A x0) to round-off.
-
-    Raises
-    ------
-    FloatingPointError
-        If it does not converge in ``max_iterations`` (the caller retries with
-        a smaller step), or at once when a NaN or inf enters the iteration (a
-        comparison with NaN never stops it: it would run to ``max_iterations``).
-    """
-    b_norm = float(np.sqrt(b @ b))
-    if b_norm == 0.0:  # A is positive definite: x = 0 exactly, where ||r|| <= tolerance x 0 would never stop
-        return np.zeros_like(x0), 0
-    x = x0.copy()
-    r = b - A @ x
-    scale = max(b_norm, float(np.sqrt(r @ r)))
-    if 0.0 < scale < _TINY_SYSTEM:
-        # a vanished grain's system (entries ~1e-150): r.z and p.Ap fall below the normal range and
-        # became 0 (ZeroDivisionError). A x = b is linear, and both stopping tests are relative: solve
-        # for x / scale instead, the same iterates times 1 / scale
-        y, its = conjugate_gradient(A, b / scale, x0 / scale, tolerance, inverse_diagonal, max_iterations, preconditioner, start_fraction)
-        return y * scale, its
-    target = max(tolerance * b_norm, start_fraction * float(np.sqrt(r @ r)))
-    precondition = _preconditioner(inverse_diagonal, preconditioner)
-    z = precondition(r)
-    p = z.copy()
-    rz = float(r @ z)
-    for k in range(max_iterations):
-        if not (math.isfinite(rz) and math.isfinite(b_norm)):
-            raise FloatingPointError(f"conjugate gradients met NaN or inf (matrix, right-hand side or start) at iteration {k}")
-        if float(np.sqrt(r @ r)) <= target:
-            return x, k
-        Ap = A @ p
-        alpha = rz / float(p @ Ap)
-        x += alpha * p
-        r -= alpha * Ap
-        z = precondition(r)
-        rz_new = float(r @ z)
-        p *= rz_new / rz
-        p += z
-        rz = rz_new
-    raise FloatingPointError(f"conjugate gradients did not reach {tolerance:g} in {max_iterations} iterations")
-
-
-def _preconditioner(inverse_diagonal, operator):
-    if operator is not None:
-        return lambda r: operator @ r
-    if inverse_diagonal is not None:
-        return lambda r: r * inverse_diagonal
-    return lambda r: r
