@@ -320,13 +320,18 @@ class ModelParameters:
         previous sweep's iterate), if that is above ``solver_tolerance`` x ||b||.
         The sweeps, not one solve, set a step's accuracy: the error this leaves is
         this fraction of a sweep's own change, which the sweeps' stop already
-        bounds (tested: at 1e-3 a step stays within 4 % of that bound). 0 (the
-        default): every solve to ``solver_tolerance`` (FiPy's criterion; backend
-        "fipy" always does that). 1e-3 cut the CG iterations ~3x and the wall time
-        of faceted epitaxy at 128^2 ~1.35x, but in the 48-cell test epitaxy at
-        715 degC (a painted seed, isotropic) an accepted step left an order
-        parameter at -0.105 (the run stops: beyond the -0.05 bound) where full
-        solves did not; so it is not the default until that is understood.
+        bounds (tested: at 1e-3 a step stays within 4 % of that bound); V and P
+        stay conserved to round-off (the densities come from the fluxes of the
+        solved mu). 0 (the default): every solve to ``solver_tolerance`` (FiPy's
+        criterion; backend "fipy" always does that). 1e-3 ran the whole default
+        ``epitaxy`` to 12 s at grid 128 in 187 s against 270 s with full solves
+        (one after the other, 2026-12-02), NVP areas at 8 / 10 / 12 s within +0.01
+        / +0.01 / -0.02 % of theirs; at grid 64 46 s against 50 s, -0.01 / -0.02 %
+        at 12 / 20 s against step doubling at 0.025. Not the default: it lets
+        accepted steps leave the order parameters' bounds where full solves do not
+        (the 3-particle test overview at ``time_tolerance`` 0.5, seed 3: -0.056 at
+        1.2 s; the 48-cell test epitaxy at 715 degC, -0.105, under step doubling
+        before 2026-12-02; on the BDF2 default that one stays within them, tested).
     order_parameter_amg_after
         Backend "fast": a grain's order-parameter solves switch from Jacobi-CG to CG
         preconditioned by an algebraic multigrid hierarchy of its operator (reused like the

@@ -10,7 +10,6 @@ import pytest
 from phasefield import Simulation, open_run
 from phasefield.model import free_energy as fe
 from phasefield.model.phases import PHASES
-from phasefield.numerics.guards import FieldFault
 from scenarios.epitaxy import microstructure, run
 from tests.conftest import small_epitaxy
 
@@ -127,17 +126,20 @@ def test_an_nvp_nucleus_at_the_contact_shrinks_below_tc_and_grows_above(temperat
     assert (end > start) == grows
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    raises=FieldFault,
-    reason="with sweep_solve_fraction = 1e-3 an accepted step at t = 0.477 s leaves the surroundings' "
-    "eta at -0.105 (bound -0.05); with 0 (the default) and 1e-4 the run stays within bounds: not yet understood",
-)
 def test_inexact_sweep_solves_keep_the_715_degC_seed_run_within_bounds():
-    """The run of the test above at 715 degC with the inexact sweep solves (ModelParameters.sweep_solve_fraction)."""
-    sim, state, _ = _planted_seed(715.0, sweep_solve_fraction=1e-3)
-    sim.advance(state, 1.5 / sim.units.time_s)
+    """The run of the test above at 715 degC with the inexact sweep solves (ModelParameters.sweep_solve_fraction
+    1e-3): it stays within the order parameters' bounds (it left them, the surroundings' eta at -0.105 at
+    0.477 s, under step doubling with the sweeps' contraction test measured from the step start; a strict
+    xfail until 2026-12-02) and the seed grows as with exact solves: sum(eta^2) within 0.5 % after 1.5 s
+    (measured -0.08 %; the solves stop at 1e-3 of their starting residual, and the sweeps at 0.025 x the
+    time tolerance of the step's change, so their error stays a fraction of the step's)."""
+    runs = []
+    for fraction in (0.0, 1e-3):
+        sim, state, slot = _planted_seed(715.0, sweep_solve_fraction=fraction)
+        state = sim.advance(state, 1.5 / sim.units.time_s)
+        runs.append(float((state.eta[slot] ** 2).sum()))
+    exact, inexact = runs
+    assert abs(inexact / exact - 1.0) < 5e-3, runs
 
 
 @pytest.mark.parametrize("offset_deg", [0.0, 30.0])
