@@ -8,7 +8,6 @@ import pytest
 import scipy.sparse as sp
 
 from phasefield.numerics.geometry import FaceGeometry
-from phasefield.numerics.fast_backend import FastEquations
 from phasefield.numerics.krylov import conjugate_gradient
 
 
