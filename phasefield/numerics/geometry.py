@@ -9,13 +9,10 @@ it is tested against are pinned in pyproject.toml.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import fipy as fp
 import numpy as np
 import scipy.sparse as sp
-
-from .krylov import matvec
 
 
 def grid_mesh(shape: tuple[int, ...], communicator):
@@ -112,15 +109,11 @@ class FaceGeometry:
     def face_gradient(self, phi: np.ndarray) -> np.ndarray:
         """Gradient at faces, (dim, faces): the two-cell difference along the face normal,
         the mean of the cells' Gauss gradients across it (FiPy's ``faceGrad`` construction)."""
-        return matvec(self.face_gradient_matrix, phi).reshape(self.normals.shape)
+        return (self.face_gradient_matrix @ phi).reshape(self.normals.shape)
 
     def face_gradient_transpose(self, vectors: np.ndarray) -> np.ndarray:
         """G^T v for face vectors (dim, faces): the derivative of sum_f v_f . grad_f phi with respect to phi."""
-        return matvec(self._face_gradient_transposed, vectors.reshape(-1))
-
-    @cached_property
-    def _face_gradient_transposed(self) -> sp.csc_matrix:
-        return self.face_gradient_matrix.T  # a CSC view: G^T v by the kernel scipy's G.T @ v uses
+        return self.face_gradient_matrix.T @ vectors.reshape(-1)
 
     def cell_share(self, face_values: np.ndarray) -> np.ndarray:
         """Half of each interior face's value to each of its two cells, summed per cell."""
