@@ -7,26 +7,23 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-try:  # the kernels behind scipy's ``A @ x`` for CSR and CSC (y += A x); private, hence the fallback
-    from scipy.sparse._sparsetools import csc_matvec, csr_matvec
-
-    _KERNELS = {"csr": csr_matvec, "csc": csc_matvec}
-except ImportError:  # pragma: no cover - a scipy without them
-    _KERNELS = {}
+try:  # the kernel behind scipy's ``A @ x`` for CSR (y += A x); private, hence the fallback
+    from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
+except ImportError:  # pragma: no cover - a scipy without it
+    _csr_matvec = None
 
 
-def matvec(A: sp.csr_matrix | sp.csc_matrix, x: np.ndarray) -> np.ndarray:
-    """``A @ x`` for a CSR or CSC matrix and a vector, bit for bit, without scipy's operator dispatch.
+def matvec(A: sp.csr_matrix, x: np.ndarray) -> np.ndarray:
+    """``A @ x`` for a CSR matrix and a vector, bit for bit, without scipy's operator dispatch.
 
     At 64^2 the dispatch (type checks, shape checks, result allocation) took more time than
     the product itself (profiled on a whole epitaxy run: 12 s of 22 s in 1.2 million products).
-    Other formats, dtypes or a scipy without the kernels: ``A @ x``.
+    Other formats, dtypes or a scipy without the kernel: ``A @ x``.
     """
-    kernel = _KERNELS.get(getattr(A, "format", None))
-    if kernel is None or A.dtype != np.float64 or x.dtype != np.float64 or x.ndim != 1:
+    if _csr_matvec is None or getattr(A, "format", None) != "csr" or A.dtype != np.float64 or x.dtype != np.float64 or x.ndim != 1:
         return A @ x
     y = np.zeros(A.shape[0])
-    kernel(A.shape[0], A.shape[1], A.indptr, A.indices, A.data, x, y)
+    _csr_matvec(A.shape[0], A.shape[1], A.indptr, A.indices, A.data, x, y)
     return y
 
 

@@ -13,8 +13,9 @@ from phasefield.numerics.krylov import conjugate_gradient, matvec
 
 
 def test_matvec_is_scipys_product_bit_for_bit():
-    """Random CSR and CSC matrices (32- and 64-bit indices, unsorted columns) against scipy's
-    ``A @ x``: the same kernels, so equal bit for bit; other formats and dtypes go through scipy."""
+    """Random CSR matrices (32- and 64-bit indices, unsorted columns) against scipy's ``A @ x``:
+    the same kernel, so equal bit for bit; other formats (CSC, the transpose's CSC view, COO) and
+    dtypes go through scipy."""
     rng = np.random.default_rng(5)
     A = sp.random(300, 200, density=0.03, random_state=rng, format="csr")
     A.indices = A.indices.copy()
