@@ -23,7 +23,7 @@ import xarray as xr
 from threadpoolctl import threadpool_limits
 
 from .io import output
-from .io.output import append_frame, last_frame, open_run, resume_state
+from .io.output import RESUME_VARIABLES, append_frame, last_frame, open_run, resume_state
 from .model.grains import Microstructure
 from .model.nucleation import Nucleus
 from .model.parameters import ModelParameters
@@ -31,7 +31,7 @@ from .numerics.allocation import reuse_heap_memory
 from .numerics.backend import require_parallel_backend
 from .numerics.guards import FieldFault
 from .numerics.parallel import Ranks, ranks as mpi_ranks
-from .io.frames import grain_table_attribute
+from .io.frames import grain_table_attribute, resume_fields
 from .model.tracking import GrainTable
 from .numerics.stepping import Simulation, SimulationError, State, check_slots
 
@@ -331,6 +331,7 @@ def _require_same_state(ranks: Ranks, state: State, time_s: float) -> None:
 def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: float, on_frame, ranks: Ranks) -> xr.Dataset:
     """Write (or keep) the frame of ``state`` with the run's attributes; returns the frame."""
     ds = sim.frame(state)
+    previous = sim.bdf2_previous(state)
     attrs = sim.static_attrs()
     attrs.update(
         n_steps=state.n_steps,
@@ -364,6 +365,7 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
                 "reassigned": state.reassigned,
                 "unresolved": state.unresolved,
                 "bdf2_memory": sim.bdf2_memory(state),
+                "bdf2_previous": previous is not None,  # the file holds RESUME_VARIABLES for this frame
                 "rng": rng.bit_generator.state,
                 "wall_time_s": wall,
             }
@@ -371,7 +373,8 @@ def _emit(sim: Simulation, state: State, rng, out, frames, index: int, wall: flo
     )
     framed = ds.assign_attrs(attrs)  # a shallow copy: the frame with the run's attributes at it
     if out is not None:
-        ranks.agree(lambda: append_frame(out, ds, attrs))
+        stored = ds if previous is None else ds.assign(resume_fields(sim.grid, *previous))
+        ranks.agree(lambda: append_frame(out, stored, attrs))
     else:
         frames.append(framed)
     if on_frame is not None:
@@ -412,7 +415,10 @@ def _load_state(sim: Simulation, path: Path):
     owner = np.asarray(last["grain_id"].values, dtype=np.int64).reshape(len(sim.grains), cells)
     state.grains = GrainTable.from_records(owner, rs["grains"])
     sim.retrack(state)
-    sim.restore_bdf2_memory(rs.get("bdf2_memory", []))
+    previous = None
+    if rs.get("bdf2_previous") and all(name in last.variables for name in RESUME_VARIABLES):
+        previous = (last["bdf2_previous_eta"].values.reshape(eta.shape), last["bdf2_previous_n"].values.reshape(n.shape))
+    sim.restore_bdf2_memory(rs.get("bdf2_memory", []), previous)
     rng = np.random.default_rng()
     rng.bit_generator.state = rs["rng"]
     return state, rng, rs["frame"] + 1, rs["wall_time_s"]

@@ -38,7 +38,7 @@ import xarray as xr
 from phasefield import ModelParameters, ParameterError, RunInterrupted, apply_overrides
 from phasefield.driver import output_times_s
 from phasefield.numerics.parallel import refuse_in_parallel
-from phasefield.io.output import check_place, frame_count, run_attrs, tail_dir, write_dataset
+from phasefield.io.output import RESUME_VARIABLES, check_place, frame_count, run_attrs, tail_dir, write_dataset
 from phasefield.model.overrides import override_type, parse_override
 from phasefield.model.parameter_units import parameter_units
 from phasefield.model.parameters import available_memory_bytes, grid_memory_bytes
@@ -494,6 +494,7 @@ def combine(grid: Grid) -> xr.Dataset:
             join="outer",
             combine_attrs="drop_conflicts",
             decode_timedelta=False,
+            drop_variables=RESUME_VARIABLES,
         ) as runs:
             # the keys first, in the order given (xarray's nested combine puts the innermost first)
             combined = runs.drop_encoding().assign_coords(coords).assign(per_member).transpose(*dims, ...)

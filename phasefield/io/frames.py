@@ -153,6 +153,17 @@ def frame_dataset(
     return xr.Dataset(data, coords=coords)
 
 
+def resume_fields(grid: Grid, eta: np.ndarray, n: np.ndarray) -> dict[str, tuple]:
+    """The fields of the accepted state before a frame, as variables without ``time`` (named in
+    :data:`phasefield.io.output.RESUME_VARIABLES`): with them a resumed BDF2 run goes on across
+    the frame as the uninterrupted run does."""
+    fdims = grid.field_dims
+    return {
+        "bdf2_previous_eta": (("grain", *fdims), grid.to_field(eta), {"units": "1", "long_name": "grain order parameter of the accepted state before this frame (for resume)"}),
+        "bdf2_previous_n": (("species", *fdims), grid.to_field(n), {"units": "1", "long_name": "density of precursor units of the accepted state before this frame (for resume)"}),
+    }
+
+
 def _grains_per_phase(grains: GrainTable, n_phases: int) -> np.ndarray:
     """Living tracked grains of each phase."""
     alive = grains.alive()

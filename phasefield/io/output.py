@@ -51,6 +51,10 @@ import xarray as xr
 from ..model.values import one_line
 
 COMPRESSION = {"zlib": True, "complevel": 4}
+#: Variables without ``time`` that a frame file may hold for an exact resume only (the fields of the
+#: state before the frame, BDF2's history): :func:`open_run` leaves them out, :func:`merge` keeps
+#: those of the last frame in the run file.
+RESUME_VARIABLES = ("bdf2_previous_eta", "bdf2_previous_n")
 _SEGMENT = re.compile(r"frame-(\d{6,})\.nc")
 # errnos that mean "no room": no space, file-size limit (RLIMIT_FSIZE, with SIGXFSZ ignored), quota
 _NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
@@ -301,6 +305,20 @@ def _copy_frames(target: netCDF4.Dataset, part: Path) -> dict[str, Any]:
         return {a: src.getncattr(a) for a in src.ncattrs()}
 
 
+def _copy_resume_variables(target: netCDF4.Dataset, part: Path) -> None:
+    """Put the :data:`RESUME_VARIABLES` of ``part`` (the last frame) into the open ``target``, bit for bit."""
+    with netCDF4.Dataset(part, "r") as src:
+        src.set_auto_maskandscale(False)
+        for name in RESUME_VARIABLES:
+            if name not in src.variables:
+                continue
+            var = src.variables[name]
+            if name not in target.variables:
+                out = target.createVariable(name, var.dtype, var.dimensions, zlib=True, complevel=COMPRESSION["complevel"])
+                out.setncatts({a: var.getncattr(a) for a in var.ncattrs() if a != "_FillValue"})
+            target.variables[name][...] = var[...]
+
+
 def _set_attributes(nc: netCDF4.Dataset, attrs: dict[str, Any]) -> None:
     """Set global attributes, deleting any old value first: overwriting the run's attributes in
     place (they grow with a run: grain_table, resume_state) made netCDF-C 4.10 leave an HDF5 object
@@ -331,6 +349,7 @@ def merge(path: str | os.PathLike) -> None:
                 nc.set_auto_maskandscale(False)
                 for part in parts:
                     attrs = _copy_frames(nc, part)
+                _copy_resume_variables(nc, parts[-1])
                 _set_attributes(nc, attrs)  # the run's attributes as of its last frame
 
         try:
@@ -468,6 +487,7 @@ def _open_frames(files: list[str], chunks: dict[str, int]) -> xr.Dataset:
         join="override",
         attrs_file=files[-1],
         decode_timedelta=False,
+        drop_variables=RESUME_VARIABLES,
         chunks=chunks,
     )
 

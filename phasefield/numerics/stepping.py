@@ -18,9 +18,11 @@ from a start shifted by the previous state, its sweeps started from the linear
 predictor, the error from the difference to the quadratic predictor (Milne's
 device; tested: 0.89-0.95 of the true local error of a step, falling as dt^3);
 the first two steps of a run and after every event that changes the fields
-(nucleus, moved grain) are step doubling's, and one after every frame (a frame
-keeps the history's times and grain measures, not its fields), so a run resumed
-from a frame repeats the uninterrupted one. The whole default epitaxy at grid 64
+(nucleus, moved grain) are step doubling's. A frame keeps BDF2's history (the
+times and grain measures in its resume state, the fields of the state before it in
+its file), so BDF2 goes on across frames and a run resumed from a frame repeats
+the uninterrupted one (until 2026-12-02 the step after every frame was step
+doubling's: at 0.5 s frames ~10 % of a default run's wall time). The whole default epitaxy at grid 64
 reached its NVP area at 12 / 20 s within 0.02 % of step doubling at 0.025, in
 0.57 / 0.50x the wall of step doubling at 0.2 (0.20 % off), and within 0.02 % with
 sweeps 20, 1 s frames or 25 ms steps alike (README "Speed", time to solution). The error is
@@ -94,6 +96,9 @@ def warn_sparsely(count: int, message: str, *args) -> None:
 # the floor of the error scale, so that a standing-still state does not demand relative accuracy.
 _CALM_RATE = 1e-2
 
+# the schemes whose steps are BDF2's once two accepted steps are known
+BDF2_SCHEMES = ("bdf2", "bdf2-linear")
+
 _NVP = REGISTRY.index(REGISTRY.nucleation.product)
 _A = REGISTRY.index(REGISTRY.nucleation.parent)
 
@@ -121,7 +126,7 @@ def sweep_stop_fraction(time_tolerance: float, scheme: str = "doubling") -> floa
     >>> sweep_stop_fraction(0.1), sweep_stop_fraction(0.025), sweep_stop_fraction(0.2, "bdf2")
     (0.2, 0.05, 0.025)
     """
-    if scheme == "bdf2":
+    if scheme in BDF2_SCHEMES:
         return 0.025
     return min(0.2, 2.0 * time_tolerance)
 
@@ -327,25 +332,41 @@ class Simulation:
     def reset_solvers(self, state: State | None = None) -> None:
         """Forget reused solver state (at every frame: a resumed run repeats the uninterrupted one).
 
-        BDF2's history keeps only what a frame can carry (:meth:`bdf2_memory`): the times and grain
-        measures of the states that led to ``state`` (None: nothing), not their fields."""
+        BDF2's history keeps what a frame carries: the times and grain measures of the states that
+        led to ``state`` (:meth:`bdf2_memory`) and the fields of the one before it
+        (:meth:`bdf2_previous`); None: nothing."""
         self.equations.reset()
         self.whole_step_equations.reset()
-        self.restore_bdf2_memory(self.bdf2_memory(state) if state is not None else [])
+        if state is None:
+            self.restore_bdf2_memory([])
+        else:
+            self.restore_bdf2_memory(self.bdf2_memory(state), self.bdf2_previous(state))
 
     def bdf2_memory(self, state: State) -> list[list]:
         """[[time, grain measures], ...] of BDF2's history, oldest first, if it ends at ``state``
-        (else []): JSON for the resume state. With it the first step after a frame is step
-        doubling's and the second BDF2's (the first needs the fields of the state before the
-        frame, which a frame does not hold; the Milne estimate needs only measures)."""
+        (else []): JSON for the resume state. With it and :meth:`bdf2_previous` the first step
+        after a frame is BDF2's (Milne's estimate needs the measures of the three states, the
+        step the fields of the last two)."""
         h = self._history
         if not (h and h[-1][0] == state.time and (h[-1][1] is None or self._ends_at(state))):
             return []
         return [[t, [float(x) for x in m]] for t, _, _, m in h]
 
-    def restore_bdf2_memory(self, memory: list[list]) -> None:
-        """BDF2's history from a resume state's :meth:`bdf2_memory`."""
+    def bdf2_previous(self, state: State) -> tuple[np.ndarray, np.ndarray] | None:
+        """(eta, n) of the accepted state before ``state`` if BDF2's history ends at ``state`` and
+        holds them (else None): what a frame stores so that BDF2 goes on across it."""
+        h = self._history
+        if len(h) < 2 or h[-2][1] is None or not self.bdf2_memory(state):
+            return None
+        return h[-2][1], h[-2][2]
+
+    def restore_bdf2_memory(self, memory: list[list], previous: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """BDF2's history from a resume state's :meth:`bdf2_memory` and, if given, the fields of
+        the state before the last (:meth:`bdf2_previous`)."""
         self._history = [(t, None, None, np.asarray(m, dtype=float)) for t, m in memory]
+        if previous is not None and len(self._history) >= 2:
+            t, _, _, m = self._history[-2]
+            self._history[-2] = (t, np.array(previous[0], dtype=float), np.array(previous[1], dtype=float), m)
 
     def _ends_at(self, state: State) -> bool:
         """Whether BDF2's last history entry holds ``state``'s time and fields (nothing planted or moved since)."""
@@ -429,7 +450,9 @@ class Simulation:
         return self.params.temperature_K(t_solver * self.units.time_s)
 
     # ---- one step ---------------------------------------------------------------------------
-    def try_step(self, state: State, dt: float, equations=None, guess: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    def try_step(
+        self, state: State, dt: float, equations=None, guess: tuple[np.ndarray, np.ndarray] | None = None, linear: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, float]:
         """Solve one step of size dt; returns (eta, n, largest field change).
 
         The implicit step is a nonlinear system; each sweep re-linearizes the
@@ -451,7 +474,8 @@ class Simulation:
         unconverged step. A step that has not converged after ``sweeps`` is
         refused (FloatingPointError), and the caller retries it smaller.
         ``guess``: the first iterate (eta, n) if not the start (BDF2: the predictor); the first
-        sweep's move is measured from it.
+        sweep's move is measured from it. ``linear``: one sweep, no convergence demand (the
+        linearly implicit step of ``time_scheme`` "bdf2-linear", linearized about ``guess``).
         """
         equations = self.equations if equations is None else equations
         step = f"the step from t = {self.time_s(state):.6g} s to {(state.time + dt) * self.units.time_s:.6g} s"
@@ -469,7 +493,8 @@ class Simulation:
         # 0.2 % of the NVP area at 12 s (at BDF2's: 0.02 %)
         stop = sweep_stop_fraction(self.params.time_tolerance, self.params.time_scheme) * self.params.time_tolerance
         orientation = self.orientations(state) if self.facets is not None else None
-        for _ in range(self.params.sweeps):
+        most = 1 if linear else self.params.sweeps
+        for _ in range(most):
             k = step_coefficients(eta, mu, self.grain_phase, evolving, lc, self.geometry, self.facets, orientation, self.stabilization,
                                   grain_orientation_deg=state.orientation_deg)
             if self.measure_targets:
@@ -488,8 +513,8 @@ class Simulation:
                 break
             previous = moved
         else:
-            if self.params.sweeps > 1:
-                raise FloatingPointError(f"sweeps did not converge in {self.params.sweeps}")
+            if most > 1:
+                raise FloatingPointError(f"sweeps did not converge in {most}")
         n = transported(state.n, mu, k.mobility_face, dt, self.geometry)
         self._require_finite(step, eta=eta, mu=mu, n=n)
         change = max(float(np.abs(eta - state.eta).max()), float(np.abs(n - state.n).max()))
@@ -548,11 +573,11 @@ class Simulation:
     def take_step(self, state: State, dt: float) -> tuple[np.ndarray, np.ndarray, float, float]:
         """One step of ``time_scheme``; returns (eta, n, largest field change, error estimate /
         time_tolerance). BDF2 needs the two accepted states before this one, since anything
-        changed the fields (a nucleus planted, a grain moved): the fields of the last one, taken
-        since the last frame (:meth:`reset_solvers`), and the grain measures of the one before.
+        changed the fields (a nucleus planted, a grain moved): the fields of the last one (kept
+        across frames, :meth:`bdf2_previous`) and the grain measures of the one before.
         Until then, for a step ratio above :data:`bdf2.MAX_RATIO`, and for a BDF2 result outside
         the order parameters' bounds, the step is step doubling's."""
-        if self.params.time_scheme == "bdf2":
+        if self.params.time_scheme in BDF2_SCHEMES:
             h = self._history
             if h and h[-1][0] == state.time and h[-1][1] is None:  # a frame's state (reset_solvers checked it)
                 h[-1] = _history_entry(state)
@@ -572,7 +597,7 @@ class Simulation:
 
     def _remember(self, state: State) -> None:
         """Keep an accepted state for BDF2 (the last three; after a frame, measures only for the older ones)."""
-        if self.params.time_scheme == "bdf2":
+        if self.params.time_scheme in BDF2_SCHEMES:
             self._history = (self._history + [_history_entry(state)])[-3:]
 
     def bdf2_step(self, state: State, dt: float) -> tuple[np.ndarray, np.ndarray, float, float]:
@@ -582,7 +607,7 @@ class Simulation:
         over time_tolerance x the step's largest measure change. Returns as :meth:`doubled_step`."""
         (t2, _, _, m2), (t1, _, _, m1), (t0, _, _, m0) = self._history
         start, a, guess = self.bdf2_system(state, dt)
-        eta, n, _ = self.try_step(start, a * dt, self.whole_step_equations, guess)
+        eta, n, _ = self.try_step(start, a * dt, self.whole_step_equations, guess, linear=self.params.time_scheme == "bdf2-linear")
         t = t0 + dt
         eta = self._hold(eta)
         change = max(float(np.abs(eta - state.eta).max()), float(np.abs(n - state.n).max()))

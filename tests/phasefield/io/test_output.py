@@ -15,7 +15,7 @@ import pytest
 import xarray as xr
 
 from phasefield import open_run
-from phasefield.io.output import missing_cf_attributes, resume_state
+from phasefield.io.output import RESUME_VARIABLES, last_frame, missing_cf_attributes, resume_state
 from scenarios.epitaxy import run
 from tests.conftest import small_epitaxy
 from tests.scenarios.test_cli import SMALL as SMALL_TOML  # the command line's small epitaxy run
@@ -68,9 +68,9 @@ _KILLER = textwrap.dedent(
         # every order parameter on reused AMG hierarchies after its first Jacobi-CG solve (forgotten
         # at each frame with the switch decisions); shorter, to keep it under ~30 s (the nucleus at 0.46 s)
         (dict(order_parameter_amg_after=1, duration_s=0.5, output_interval_s=0.25), 1, 3),
-        # BDF2: a frame keeps the times and grain measures of its history (resume_state), not the
-        # fields, so the resumed run takes the same step-doubling step after the frame and then the
-        # same BDF2 steps; killed at 0.75 s, three frames after the nucleus (0.46 s)
+        # BDF2: a frame keeps the times and grain measures of its history (resume_state) and the
+        # fields of the state before it (the frame file's bdf2_previous_*), so the resumed run takes
+        # the same BDF2 steps after the frame; killed at 0.75 s, three frames after the nucleus (0.46 s)
         (dict(time_scheme="bdf2", duration_s=1.0, output_interval_s=0.25), 3, 5),
     ],
     ids=["default", "amg", "bdf2"],
@@ -83,7 +83,9 @@ def test_killed_run_keeps_frames_and_resumes_to_the_uninterrupted_state(tmp_path
     kept = open_run(killed)
     assert kept.sizes["time"] == kill_after + 1  # frames 0..kill_after were complete before the kill
     if changes.get("time_scheme") == "bdf2":  # the resume carries a whole BDF2 history (three states)
-        assert len(resume_state(killed)["bdf2_memory"]) == 3
+        assert len(resume_state(killed)["bdf2_memory"]) == 3 and resume_state(killed)["bdf2_previous"]
+        assert set(RESUME_VARIABLES) <= set(last_frame(killed).variables)
+        assert not set(RESUME_VARIABLES) & set(kept.variables)  # open_run leaves them out
 
     p = small_epitaxy(**changes)
     resumed = run(p, killed, resume=True)
@@ -206,9 +208,11 @@ def _file_size_limit(limit: int):
 
 def test_file_size_limit_is_reported_as_disk_full_and_keeps_the_frames(tmp_path):
     """RLIMIT_FSIZE below the merged file (frames fit, the merge does not): one line saying the
-    disk is full, exit 1, all 4 frames kept (open_run), and --resume completes the file."""
+    disk is full, exit 1, all 4 frames kept (open_run), and --resume completes the file. Measured:
+    frame files 158-260 kB (those after the first also hold the fields of the state before them,
+    BDF2's history), the merged file 477 kB."""
     out = tmp_path / "e.nc"
-    proc = subprocess.run(_cli(tmp_path, out), env=_env(), capture_output=True, text=True, timeout=300, preexec_fn=_file_size_limit(200_000))
+    proc = subprocess.run(_cli(tmp_path, out), env=_env(), capture_output=True, text=True, timeout=300, preexec_fn=_file_size_limit(300_000))
     err = proc.stderr.strip()
     assert proc.returncode == 1, proc.stderr
     assert len(err.splitlines()) == 1 and "disk is full" in err and str(out) in err and "Traceback" not in err
