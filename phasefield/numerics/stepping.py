@@ -451,7 +451,8 @@ class Simulation:
 
     # ---- one step ---------------------------------------------------------------------------
     def try_step(
-        self, state: State, dt: float, equations=None, guess: tuple[np.ndarray, np.ndarray] | None = None, linear: bool = False
+        self, state: State, dt: float, equations=None, guess: tuple[np.ndarray, np.ndarray] | None = None, linear: bool = False,
+        origin: float | None = None,
     ) -> tuple[np.ndarray, np.ndarray, float]:
         """Solve one step of size dt; returns (eta, n, largest field change).
 
@@ -476,9 +477,11 @@ class Simulation:
         ``guess``: the first iterate (eta, n) if not the start (BDF2: the predictor); the first
         sweep's move is measured from it. ``linear``: one sweep, no convergence demand (the
         linearly implicit step of ``time_scheme`` "bdf2-linear", linearized about ``guess``).
+        ``origin``: the time the step starts from, for messages (BDF2's ``state`` is its shifted start).
         """
         equations = self.equations if equations is None else equations
-        step = f"the step from t = {self.time_s(state):.6g} s to {(state.time + dt) * self.units.time_s:.6g} s"
+        start_s = (state.time if origin is None else origin) * self.units.time_s  # BDF2: its state, not the shifted start
+        step = f"the step from t = {start_s:.6g} s to {(state.time + dt) * self.units.time_s:.6g} s"
         self._require_finite(step, eta=state.eta, n=state.n)
         lc = self._local(self.temperature_K(state.time + dt))
         evolving = np.flatnonzero(state.active & ~self.fixed)
@@ -607,7 +610,7 @@ class Simulation:
         over time_tolerance x the step's largest measure change. Returns as :meth:`doubled_step`."""
         (t2, _, _, m2), (t1, _, _, m1), (t0, _, _, m0) = self._history
         start, a, guess = self.bdf2_system(state, dt)
-        eta, n, _ = self.try_step(start, a * dt, self.whole_step_equations, guess, linear=self.params.time_scheme == "bdf2-linear")
+        eta, n, _ = self.try_step(start, a * dt, self.whole_step_equations, guess, linear=self.params.time_scheme == "bdf2-linear", origin=state.time)
         t = t0 + dt
         eta = self._hold(eta)
         change = max(float(np.abs(eta - state.eta).max()), float(np.abs(n - state.n).max()))

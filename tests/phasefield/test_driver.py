@@ -101,7 +101,7 @@ def _empty_cell(result):
 def test_order_parameters_out_of_bounds_stop_the_run(tmp_nc, monkeypatch, fault, expected):
     """An accepted step whose order parameters leave [-0.05, 1.05] or sum far from 1 stops the
     run after that step, with the frames before it kept."""
-    on_frame, calls = _poison_after_frame(monkeypatch, "doubled_step", stepping.Simulation, fault)
+    on_frame, calls = _poison_after_frame(monkeypatch, "take_step", stepping.Simulation, fault)
     with pytest.raises(FieldFault, match=r"^the order parameters left their bounds after the step to t = 0\.1\d* s: " + expected + "; the frames up to t = 0.1 s are kept$"):
         run(isothermal(**SMALL), DISC, tmp_nc, on_frame=on_frame)
     assert calls[0] == 1

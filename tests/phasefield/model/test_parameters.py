@@ -24,7 +24,7 @@ from phasefield.model.values import ParameterError
         (dict(diffusivity_m2_s={"NaH2PO4": -1.0}), r"diffusivity_m2_s\[NaH2PO4\] = -1.0"),
         (dict(duration_s=float("nan")), r"duration_s = nan .*finite"),
         (dict(backend="gpu"), r"backend = 'gpu' .*'fast' or 'fipy'"),
-        (dict(time_scheme="rk4"), r"^time_scheme = 'rk4' is not allowed; allowed: 'doubling' or 'bdf2'$"),
+        (dict(time_scheme="rk4"), r"^time_scheme = 'rk4' is not allowed; allowed: 'doubling' or 'bdf2' or 'bdf2-linear'$"),
         (dict(output_interval_s=50.0), r"output_interval_s = 50.0 .*duration_s"),
         (dict(order_parameter_amg_after=-1), r"^order_parameter_amg_after = -1 is not allowed; allowed: an integer >= 0 \(0: never\)$"),
         (dict(order_parameter_amg_after=2.5), r"^order_parameter_amg_after = 2.5 is not allowed; allowed: an integer$"),
