@@ -417,7 +417,7 @@ def _load_state(sim: Simulation, path: Path):
     sim.retrack(state)
     previous = None
     if rs.get("bdf2_previous") and all(name in last.variables for name in RESUME_VARIABLES):
-        previous = (last["bdf2_previous_eta"].values.reshape(eta.shape), last["bdf2_previous_n"].values.reshape(n.shape))
+        previous = tuple(last[name].values.reshape(field.shape) for name, field in zip(RESUME_VARIABLES, (eta, n)))
     sim.restore_bdf2_memory(rs.get("bdf2_memory", []), previous)
     rng = np.random.default_rng()
     rng.bit_generator.state = rs["rng"]

@@ -38,7 +38,8 @@ BACKEND_NAMES = ("fast", "fipy")
 """Names of the backends (:data:`phasefield.numerics.backend.BACKENDS`) ``backend`` may take."""
 
 TIME_SCHEMES = ("doubling", "bdf2", "bdf2-linear")
-"""``time_scheme``: implicit Euler with step doubling, or variable-step BDF2 (the default; :mod:`phasefield.numerics.stepping`)."""
+"""``time_scheme``: implicit Euler with step doubling, variable-step BDF2 (the default), or BDF2 with
+linearly implicit steps (not error-controlled; :mod:`phasefield.numerics.stepping`)."""
 
 GAS_CONSTANT = 8.314462618  # J/(mol K), CODATA 2018 exact
 BOLTZMANN = 1.380649e-23  # J/K, SI exact

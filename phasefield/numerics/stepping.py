@@ -347,16 +347,15 @@ class Simulation:
         (else []): JSON for the resume state. With it and :meth:`bdf2_previous` the first step
         after a frame is BDF2's (Milne's estimate needs the measures of the three states, the
         step the fields of the last two)."""
-        h = self._history
-        if not (h and h[-1][0] == state.time and (h[-1][1] is None or self._ends_at(state))):
+        if not self._history_leads_to(state):
             return []
-        return [[t, [float(x) for x in m]] for t, _, _, m in h]
+        return [[t, [float(x) for x in m]] for t, _, _, m in self._history]
 
     def bdf2_previous(self, state: State) -> tuple[np.ndarray, np.ndarray] | None:
         """(eta, n) of the accepted state before ``state`` if BDF2's history ends at ``state`` and
         holds them (else None): what a frame stores so that BDF2 goes on across it."""
         h = self._history
-        if len(h) < 2 or h[-2][1] is None or not self.bdf2_memory(state):
+        if len(h) < 2 or h[-2][1] is None or not self._history_leads_to(state):
             return None
         return h[-2][1], h[-2][2]
 
@@ -367,6 +366,11 @@ class Simulation:
         if previous is not None and len(self._history) >= 2:
             t, _, _, m = self._history[-2]
             self._history[-2] = (t, np.array(previous[0], dtype=float), np.array(previous[1], dtype=float), m)
+
+    def _history_leads_to(self, state: State) -> bool:
+        """Whether BDF2's history ends at ``state``: a frame's state (fields not yet filled in) or the last accepted one."""
+        h = self._history
+        return bool(h) and h[-1][0] == state.time and (h[-1][1] is None or self._ends_at(state))
 
     def _ends_at(self, state: State) -> bool:
         """Whether BDF2's last history entry holds ``state``'s time and fields (nothing planted or moved since)."""
