@@ -195,7 +195,9 @@ def run(
     if out is None:
         _check_start(None, resume)
         with threadpool_limits(limits=threads):
-            return _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame, on_nucleus, ranks, until)
+            run = _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame, on_nucleus, ranks, until)
+        ranks.release_solvers()
+        return run
     out = Path(out)
     with contextlib.ExitStack() as held:
         ranks.agree(lambda: _start_file(held, out, resume, overwrite))
@@ -208,6 +210,7 @@ def run(
                 _merge_keeping_error(out)
             raise
         ranks.agree(lambda: output.merge(out))
+    ranks.release_solvers()
     return open_run(out)
 
 

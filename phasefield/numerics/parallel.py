@@ -89,6 +89,25 @@ class Ranks:
             raise error
         return result
 
+    def release_solvers(self) -> None:
+        """Destroy the PETSc objects no longer referenced, on every rank at once (collective).
+
+        petsc4py destroys a parallel object only in a collective garbage cleanup; objects that the
+        Python garbage collector freed at different moments on different ranks (FiPy's solvers hold
+        reference cycles) otherwise reach PETSc's cleanup at exit unequal, and there one rank
+        duplicated a communicator while the other waited in an all-reduce: the run hung after its
+        last frame (seen with petsc4py 3.18, Debian 12). Called when a run has finished."""
+        if not self.parallel:
+            return
+        import gc
+
+        from petsc4py import PETSc
+
+        gc.collect()
+        self.comm.Barrier()
+        PETSc.garbage_cleanup(PETSc.COMM_WORLD)
+        PETSc.garbage_cleanup(PETSc.COMM_SELF)
+
     def require_identical(self, what: str, *arrays: np.ndarray) -> None:
         """Raise :class:`RanksDiverged` on every rank unless ``arrays`` are bit for bit the same on all."""
         if not self.parallel:
