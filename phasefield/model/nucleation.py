@@ -433,6 +433,11 @@ def plant(
     return out, np.array(balanced)
 
 
+class SeedRefused(ValueError):
+    """A seed whose parent cannot supply the units it needs (:func:`plant`): the caller refuses the
+    nucleus (logged and counted) instead of planting it with negative densities or unconserved units."""
+
+
 def _balance(n: np.ndarray, excess: float, donor: np.ndarray, distance_nm: np.ndarray, width_nm: float, reach_nm: float) -> np.ndarray:
     """Remove ``excess`` (the change of sum(n) of one species) from the parent near the seed.
 
@@ -451,4 +456,4 @@ def _balance(n: np.ndarray, excess: float, donor: np.ndarray, distance_nm: np.nd
         # the share a cell loses of what it holds is excess k / sum(w) <= 1
         if w.sum() > 0.0 and (excess < 0.0 or excess * k.max() <= w.sum()):
             return n - excess * w / w.sum()
-    raise ValueError(f"a seed needs {excess:.3g} cells worth of units that its parent phase cannot supply")
+    raise SeedRefused(f"a seed needs {excess:.3g} cells worth of units that its parent phase cannot supply")

@@ -284,7 +284,8 @@ class ModelParameters:
         (:mod:`phasefield.numerics.stepping`). Why 0.05 with BDF2 (step doubling's default was
         0.2): the whole default epitaxy at grid 64 (ramp, nucleation, facets) reaches its NVP
         area at 12 / 20 s within 0.01 / 0.02 % of step doubling at 0.025 (136.953 / 170.055
-        nm^2), at 0.07 -0.03 %, at 0.1 -0.21 % (frames of 0.5 or 1 s alike). Until 2026-12-02
+        nm^2; -0.02 / -0.02 % since landings may grow the step, 2026-12-03), at 0.07 -0.03 %,
+        at 0.1 -0.21 % (frames of 0.5 or 1 s alike). Until 2026-12-02
         the default was 0.1, measured at -0.02 %: then every frame restarted BDF2 with a
         step-doubling step, and those restarts, not the tolerance, held the error (0.1 with 4 s
         frames: -0.20 %); BDF2 now goes on across frames, so the accuracy no longer depends on

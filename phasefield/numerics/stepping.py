@@ -683,9 +683,12 @@ class Simulation:
             if bad is not None:
                 raise FieldFault(f"the order parameters left their bounds after the step to t = {self.time_s(state):.6g} s: {bad}")
             self.track(state)
-            if not clipped:  # a step cut short to land on a time says nothing about the next one
-                state.dt = min(dt * acceptance_factor(error, state.error, self.error_order), dt_max)
+            grown = min(dt * acceptance_factor(error, state.error, self.error_order), dt_max)
+            if not clipped:
+                state.dt = grown
                 state.error = error
+            else:  # cut short to land on a time: it may only let the proposal grow, or landings would hold it
+                state.dt = max(state.dt, grown)
         return state
 
     # ---- nucleation -------------------------------------------------------------------------
@@ -697,7 +700,9 @@ class Simulation:
         NVP slot whose grains are farthest from it (:meth:`roomiest_slot`; reassignment
         separates it from a grain of that slot that is too close). With none free (every
         slot's grain sits on the nucleus's cell, with reassignment) it is refused: logged
-        as a warning and counted in ``state.refused`` (the run's ``n_refused_nuclei`` attribute).
+        as a warning and counted in ``state.refused`` (the run's ``n_refused_nuclei`` attribute);
+        so is a nucleus whose precursor cannot supply its seed's units (until 2026-12-03 that
+        ended the run with a traceback).
         """
         p = self.params
         t1 = self.time_s(state)
@@ -716,7 +721,11 @@ class Simulation:
                 warn_sparsely(state.refused, "NVP nucleus formed at t=%.3f s refused: all %d NVP slots %s (%d refused so far)",
                               formed, int((self.grain_phase == _NVP).sum()), held, state.refused)
                 continue
-            planted.append(self.plant_nucleus(state, slot, int(cell), nucleation.seed_nucleus(p, T), float(formed)))
+            try:
+                planted.append(self.plant_nucleus(state, slot, int(cell), nucleation.seed_nucleus(p, T), float(formed)))
+            except nucleation.SeedRefused as err:  # too little precursor there to give the seed its units
+                state.refused += 1
+                warn_sparsely(state.refused, "NVP nucleus formed at t=%.3f s refused: %s (%d refused so far)", formed, err, state.refused)
         return planted + self.crystallize(state, rng)
 
     def _nvp_slot(self, state: State, cell: int) -> int | None:
@@ -743,7 +752,9 @@ class Simulation:
 
     def plant_nucleus(self, state: State, slot: int, cell: int, lens: nucleation.Lens, formed_s: float | None = None) -> nucleation.Nucleus:
         """Plant ``lens`` on the contact at ``cell`` into NVP ``slot`` (n conserved; see
-        :func:`phasefield.model.nucleation.plant`); ``formed_s`` is the formation time [s] (default: now)."""
+        :func:`phasefield.model.nucleation.plant`); ``formed_s`` is the formation time [s] (default: now).
+        Raises :class:`phasefield.model.nucleation.SeedRefused`, with ``state`` unchanged, if the
+        precursor there cannot supply the seed's units."""
         p = self.params
         formed_s = self.time_s(state) if formed_s is None else formed_s
         h = fe.phase_fractions(state.eta, self.grain_phase, len(PHASES))
@@ -757,10 +768,12 @@ class Simulation:
         if parents.size:  # epitaxy: the NH4VO3 grain under the nucleus lends its orientation (0 offset: the relationship)
             parent = float(self.orientations(state)[parents[np.argmax(state.eta[parents, cell])], cell])
             orientation = parent + p.nucleus_orientation_offset_deg
+        reuse = not p.grain_reassignment  # with reassignment the slot keeps its other grains
+        # first, since it may refuse the seed (SeedRefused): the state is then left as it was
+        eta, n = nucleation.plant(state.eta, state.n, self.grain_phase, slot, distance, p.interface_width_nm, reach, reuse=reuse)
         if not (p.grain_reassignment and state.active[slot]):  # a slot's own orientation: that of its first grain
             state.orientation_deg[slot] = orientation
-        reuse = not p.grain_reassignment  # with reassignment the slot keeps its other grains
-        state.eta, state.n = nucleation.plant(state.eta, state.n, self.grain_phase, slot, distance, p.interface_width_nm, reach, reuse=reuse)
+        state.eta, state.n = eta, n
         state.active[slot] = True
         self.register(state, slot, distance <= 0.0, orientation)
         self.track(state)
@@ -818,7 +831,7 @@ class Simulation:
                     state.eta, state.n, self.grain_phase, slot, distance, p.interface_width_nm, radius + 2.0 * p.interface_width_nm,
                     parents=(PHASES.index(p.crystallization_parent),), reuse=False,
                 )
-            except ValueError as err:  # too little parent left there to give the seed its units
+            except nucleation.SeedRefused as err:  # too little parent left there to give the seed its units
                 state.refused += 1
                 warn_sparsely(state.refused, "%s nucleus formed at t=%.3f s refused: %s (%d refused so far)", product, formed, err, state.refused)
                 continue

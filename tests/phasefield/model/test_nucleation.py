@@ -286,6 +286,48 @@ def test_nuclei_beyond_the_slots_are_refused_logged_and_counted(caplog, tmp_nc):
     assert resume_state(tmp_nc)["refused"] == refused  # carried across a resume
 
 
+def test_a_parent_that_holds_too_little_refuses_the_seed():
+    """The units a seed needs come from parent cells, each giving at most what it holds (n >= 0,
+    each species conserved): a parent that holds none of a species the seed needs cannot supply it,
+    wherever the kernel reaches. Hand-built: one species, 20 cells, the seed needs 3 cells' worth."""
+    held = np.zeros(20)
+    held[:5] = 0.1  # the only units: 0.5 in all, in cells that are not parent
+    donor = np.r_[np.zeros(5), np.ones(15)]
+    distance = np.arange(20.0) - 10.0
+    with pytest.raises(nucleation.SeedRefused, match="cannot supply"):
+        nucleation._balance(held, 3.0, donor, distance, width_nm=2.0, reach_nm=4.0)
+    # what the parent does hold it gives (the control): 0.1 in each of its 15 cells, 1.5 in all
+    given = nucleation._balance(np.r_[held[:5], np.full(15, 0.1)], 1.0, donor, distance, width_nm=2.0, reach_nm=4.0)
+    assert given.min() >= 0.0 and given.sum() == pytest.approx(0.5 + 1.5 - 1.0, rel=1e-12)
+
+
+def test_a_refused_seed_is_logged_counted_and_leaves_the_state_as_it_was(monkeypatch, caplog):
+    """Where the precursor cannot supply a seed (nucleation.SeedRefused), nucleate refuses that
+    nucleus as it refuses one beyond the slots: counted in state.refused (the run's n_refused_nuclei),
+    logged, nothing planted and the fields, orientations and slots unchanged bit for bit; the run
+    goes on. Until 2026-12-03 the refusal ended the run with a traceback (an overview run with the
+    nucleation prefactor raised to 1e30 1/(m s), 1.66 s in)."""
+    from scenarios.epitaxy import microstructure
+
+    p = small_epitaxy(nucleation_prefactor_per_m_s=5e16)
+    sim = Simulation(p, microstructure(p))
+    state = sim.initial_state()
+    state.time = p.nucleation_interval_s / sim.units.time_s
+    before = (state.eta.copy(), state.n.copy(), state.orientation_deg.copy(), state.active.copy())
+
+    def short(*args, **kwargs):
+        raise nucleation.SeedRefused("a seed needs 34.3 cells worth of units that its parent phase cannot supply")
+
+    monkeypatch.setattr(nucleation, "plant", short)
+    with caplog.at_level(logging.INFO, logger="phasefield.numerics.stepping"):
+        planted = sim.nucleate(state, np.random.default_rng(0))
+    assert planted == [] and state.refused > 0 and state.nuclei == 0
+    for kept, now in zip(before, (state.eta, state.n, state.orientation_deg, state.active)):
+        np.testing.assert_array_equal(now, kept)
+    lines = [r.getMessage() for r in caplog.records if "cannot supply" in r.getMessage()]
+    assert len(lines) == state.refused
+
+
 def test_a_slot_whose_grain_vanished_takes_the_next_nucleus():
     from scenarios.epitaxy import microstructure
 

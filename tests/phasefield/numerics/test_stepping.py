@@ -438,6 +438,22 @@ def test_repeated_events_warn_at_powers_of_two_and_log_every_one(caplog):
     assert sum(r.levelno == logging.INFO for r in caplog.records) == 93
 
 
+def _still_simulation(monkeypatch, dt_initial_s: float, dt_max_s: float) -> tuple[Simulation, list[float]]:
+    """A two-grain simulation whose steps change nothing and estimate zero error (the physics taken
+    out of the controller), and the list into which it records every dt the stepper asks for."""
+    p = isothermal(grid=16, domain_nm=(16.0, 2.0), interface_width_nm=2.0, dt_initial_s=dt_initial_s, dt_max_s=dt_max_s)
+    micro = Microstructure(grains=(Grain("NH4VO3"), Grain("NH4VO3", 30.0)), shapes=(HalfSpace(100.0, axis=0), HalfSpace(8.0, axis=0, below=False)))
+    sim = Simulation(p, micro)
+    asked: list[float] = []
+
+    def still(state, dt):
+        asked.append(dt)
+        return state.eta, state.n, 0.0, 0.0
+
+    monkeypatch.setattr(sim, "take_step", still)
+    return sim, asked
+
+
 @pytest.mark.parametrize(
     "remaining_over_dt, expected_over_dt",
     [
@@ -454,16 +470,7 @@ def test_a_step_toward_a_time_is_stretched_or_split_so_no_sliver_is_left(monkeyp
     (within 10 %) or split in halves, and the steps land exactly on the time. The physics is taken out
     (a step that changes nothing and has zero error estimate), so the controller would keep dt; the
     sequence of dt the stepper asks for is recorded. Expected sequences are worked by hand from the rule."""
-    p = isothermal(grid=16, domain_nm=(16.0, 2.0), interface_width_nm=2.0, dt_initial_s=1e-3, dt_max_s=1e-3)
-    micro = Microstructure(grains=(Grain("NH4VO3"), Grain("NH4VO3", 30.0)), shapes=(HalfSpace(100.0, axis=0), HalfSpace(8.0, axis=0, below=False)))
-    sim = Simulation(p, micro)
-    asked = []
-
-    def still(state, dt):
-        asked.append(dt)
-        return state.eta, state.n, 0.0, 0.0
-
-    monkeypatch.setattr(sim, "take_step", still)
+    sim, asked = _still_simulation(monkeypatch, dt_initial_s=1e-3, dt_max_s=1e-3)
     state = sim.initial_state()
     dt = state.dt
     assert dt == pytest.approx(1e-3 / sim.units.time_s)  # dt_max: the controller cannot grow it
@@ -471,3 +478,20 @@ def test_a_step_toward_a_time_is_stretched_or_split_so_no_sliver_is_left(monkeyp
     state = sim.advance(state, t_end)
     assert state.time == t_end  # exactly, not within round-off
     assert np.array(asked) / dt == pytest.approx(expected_over_dt, rel=1e-9)
+
+
+def test_landing_on_times_does_not_hold_the_step_below_their_interval(monkeypatch):
+    """Steps cut short to land on a time (the nucleation times every 0.1 s) may still let the
+    proposal grow: with nothing to resolve (zero error estimate, dt_max far above the interval),
+    the first interval, 1.25 proposals long, is split in halves, and every later interval is one
+    step. Until 2026-12-03 a clipped step never grew the proposal, so every interval was split in
+    halves. Expected by hand from the rule: halves of 0.5 (each clipped; each lets the proposal
+    grow to 2 x 0.5 = 1), then whole intervals."""
+    interval_s = 1e-3
+    sim, asked = _still_simulation(monkeypatch, dt_initial_s=0.8 * interval_s, dt_max_s=10 * interval_s)
+    state = sim.initial_state()
+    interval = interval_s / sim.units.time_s
+    for k in range(1, 5):
+        state = sim.advance(state, k * interval)
+        assert state.time == k * interval
+    assert np.array(asked) / interval == pytest.approx([0.5, 0.5, 1.0, 1.0, 1.0], rel=1e-9)
