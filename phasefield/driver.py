@@ -195,9 +195,9 @@ def run(
     if out is None:
         _check_start(None, resume)
         with threadpool_limits(limits=threads):
-            run = _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame, on_nucleus, ranks, until)
+            in_memory = _run_frames(params, micro, None, resume, _StopRequest(), progress, on_frame, on_nucleus, ranks, until)
         ranks.release_solvers()
-        return run
+        return in_memory
     out = Path(out)
     with contextlib.ExitStack() as held:
         ranks.agree(lambda: _start_file(held, out, resume, overwrite))
