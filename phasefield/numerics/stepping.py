@@ -92,6 +92,13 @@ def warn_sparsely(count: int, message: str, *args) -> None:
     attributes)."""
     log.log(logging.WARNING if count & (count - 1) == 0 else logging.INFO, message, *args)
 
+def _refuse(state: State, product: str, formed_s: float, why) -> None:
+    """Count a nucleus that is not planted in ``state.refused`` (the run's ``n_refused_nuclei``)
+    and log why (a WARNING at the 1st, 2nd, 4th, ... refusal: :func:`warn_sparsely`)."""
+    state.refused += 1
+    warn_sparsely(state.refused, "%s nucleus formed at t=%.3f s refused: %s (%d refused so far)", product, formed_s, why, state.refused)
+
+
 # A grain whose measure changes by less than this many cells per solver time unit is calm:
 # the floor of the error scale, so that a standing-still state does not demand relative accuracy.
 _CALM_RATE = 1e-2
@@ -716,16 +723,13 @@ class Simulation:
         for cell, formed in zip(cells, times):
             slot = self._nvp_slot(state, int(cell))
             if slot is None:
-                state.refused += 1
                 held = "hold a grain on its cell" if p.grain_reassignment else "hold grains"
-                warn_sparsely(state.refused, "NVP nucleus formed at t=%.3f s refused: all %d NVP slots %s (%d refused so far)",
-                              formed, int((self.grain_phase == _NVP).sum()), held, state.refused)
+                _refuse(state, "NVP", formed, f"all {int((self.grain_phase == _NVP).sum())} NVP slots {held}")
                 continue
             try:
                 planted.append(self.plant_nucleus(state, slot, int(cell), nucleation.seed_nucleus(p, T), float(formed)))
             except nucleation.SeedRefused as err:  # too little precursor there to give the seed its units
-                state.refused += 1
-                warn_sparsely(state.refused, "NVP nucleus formed at t=%.3f s refused: %s (%d refused so far)", formed, err, state.refused)
+                _refuse(state, "NVP", formed, err)
         return planted + self.crystallize(state, rng)
 
     def _nvp_slot(self, state: State, cell: int) -> int | None:
@@ -832,8 +836,7 @@ class Simulation:
                     parents=(PHASES.index(p.crystallization_parent),), reuse=False,
                 )
             except nucleation.SeedRefused as err:  # too little parent left there to give the seed its units
-                state.refused += 1
-                warn_sparsely(state.refused, "%s nucleus formed at t=%.3f s refused: %s (%d refused so far)", product, formed, err, state.refused)
+                _refuse(state, product, formed, err)
                 continue
             orientation = float(state.orientation_deg[slot])
             if p.grain_reassignment or not state.active[slot]:  # without reassignment a slot's grains share its orientation
