@@ -273,8 +273,9 @@ class ModelParameters:
         Two grains of one slot whose orientations differ by at most this many degrees
         are left to merge when they meet (coalescence); others are separated.
     constant_measure_phase
-        Grains of this phase keep their initial area (3D: volume) through a
-        Lagrange multiplier (:mod:`phasefield.model.constraints`); "" for none.
+        Every grain of this phase keeps its initial area (3D: volume) through a
+        Lagrange multiplier per grain, touching grains' multipliers solved
+        together (:mod:`phasefield.model.constraints`); "" for none.
     dt_initial_s, dt_max_s
         First and largest time step [s].
     time_tolerance

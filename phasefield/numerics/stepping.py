@@ -70,7 +70,7 @@ import xarray as xr
 from ..io.frames import Grid, frame_dataset
 from ..model import anisotropy, crystallization, nucleation, reassignment, tracking
 from ..model import free_energy as fe
-from ..model.constraints import grain_measure, hold_measure, measure_gradient, multiplier
+from ..model.constraints import grain_measure, hold_measures, measure_gradient, multipliers
 from ..model.grains import Disc, Microstructure, build_fields, grain_phase_indices, is_substrate, painted
 from ..model.parameters import ModelParameters
 from ..model.phases import PHASES, REGISTRY, SURROUNDINGS
@@ -553,12 +553,9 @@ class Simulation:
 
     def _with_multipliers(self, k, eta: np.ndarray, evolving: np.ndarray):
         force = self.allen_cahn_force(k, eta, evolving)
-        explicit = k.explicit.copy()
-        for g in self.measure_targets:
-            d = measure_gradient(eta, g)[evolving]
-            lam = multiplier(force, 1.0 / k.tau, d, self.geometry.volume)
-            explicit += lam * d
-        return dataclasses.replace(k, explicit=explicit)
+        directions = np.array([measure_gradient(eta, g)[evolving] for g in self.measure_targets])
+        lam = multipliers(force, 1.0 / k.tau, directions, self.geometry.volume)
+        return dataclasses.replace(k, explicit=k.explicit + np.tensordot(lam, directions, axes=1))
 
     def doubled_step(self, state: State, dt: float) -> tuple[np.ndarray, np.ndarray, float, float]:
         """Step doubling: one whole step and two half steps, kept as their Richardson extrapolation.
@@ -654,9 +651,7 @@ class Simulation:
         return float(np.abs(m - mw).max()) / (self.params.time_tolerance * scale)
 
     def _hold(self, eta: np.ndarray) -> np.ndarray:
-        for g, target in self.measure_targets.items():
-            eta = hold_measure(eta, g, target, self.cell_measure, movable=~self.fixed)
-        return eta
+        return hold_measures(eta, self.measure_targets, self.cell_measure, movable=~self.fixed)
 
     def advance(self, state: State, t_end: float) -> State:
         """Step from ``state.time`` to exactly ``t_end`` (solver units)."""
