@@ -57,13 +57,15 @@ def hold_measures(
     tolerance
         Relative accuracy of each restored measure.
     """
-    grains = list(targets)
+    directions = {g: measure_gradient(eta, g) for g in targets}
+    if movable is not None:
+        for d in directions.values():
+            d[~np.asarray(movable, dtype=bool)] = 0.0
+    grains = [g for g, d in directions.items() if np.any(d)]  # a grain without an interface cannot be moved
     if not grains:
         return eta
     goal = np.array([targets[g] for g in grains])
-    directions = np.array([measure_gradient(eta, g) for g in grains])
-    if movable is not None:
-        directions[:, ~np.asarray(movable, dtype=bool)] = 0.0
+    directions = np.array([directions[g] for g in grains])
 
     def moved(lam: np.ndarray) -> np.ndarray:
         return np.clip(eta + np.tensordot(lam, directions, axes=1), 0.0, 1.0)

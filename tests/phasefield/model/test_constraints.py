@@ -69,3 +69,17 @@ def test_hold_measures_restores_two_touching_grains_at_once_and_leaves_fixed_gra
     for g, target in targets.items():
         one_by_one = hold_measures(one_by_one, {g: target}, 0.25, movable=movable)
     assert abs(grain_measure(one_by_one, 1, 0.25) - targets[1]) > 1e-4 * targets[1]
+
+
+def test_a_held_grain_that_has_vanished_does_not_stop_the_others():
+    """A held grain with no cells left (no interface to move) is skipped; the other is restored."""
+    eta = _two_touching_discs()
+    targets = {1: grain_measure(eta, 1, 0.25), 2: 10.0}
+    eta[0] += eta[2]
+    eta[2] = 0.0
+    shrunk = eta.copy()
+    shrunk[1] *= 0.9
+    shrunk[0] = 1.0 - shrunk[1:].sum(axis=0)
+    held = hold_measures(shrunk, targets, 0.25)
+    assert abs(grain_measure(held, 1, 0.25) - targets[1]) <= 1e-10 * targets[1]
+    np.testing.assert_array_equal(held[2], 0.0)
