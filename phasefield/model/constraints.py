@@ -57,15 +57,19 @@ def hold_measures(
     tolerance
         Relative accuracy of each restored measure.
     """
-    directions = {g: measure_gradient(eta, g) for g in targets}
-    if movable is not None:
-        for d in directions.values():
-            d[~np.asarray(movable, dtype=bool)] = 0.0
-    grains = [g for g, d in directions.items() if np.any(d)]  # a grain without an interface cannot be moved
+    still = None if movable is None else ~np.asarray(movable, dtype=bool)
+    grains, gradients = [], []
+    for g in targets:
+        d = measure_gradient(eta, g)
+        if still is not None:
+            d[still] = 0.0
+        if np.any(d):  # a grain without an interface (vanished) cannot be moved
+            grains.append(g)
+            gradients.append(d)
     if not grains:
         return eta
     goal = np.array([targets[g] for g in grains])
-    directions = np.array([directions[g] for g in grains])
+    directions = np.array(gradients)
 
     def moved(lam: np.ndarray) -> np.ndarray:
         return np.clip(eta + np.tensordot(lam, directions, axes=1), 0.0, 1.0)
