@@ -89,8 +89,10 @@ cost (1/4 + gamma_3/16) m eta_k^2 at a boundary's centre instead of m eta_k^2 / 
 it, a phase whose pair energies with both sides are below the boundary's spreads along the
 boundary as a film, because the interpolated kappa and m are lowered there (measured: a
 NaH2PO4 drop on NZSP with sigma = 0.4, 0.5, 0.3 J/m^2 coated the whole NZSP surface at
-gamma_3 = 0 and 10; at 30 the film stays below 5e-4). The value also sets the junction
-core energy, which moves contact angles at l/R = 1/4 by a few degrees (README, Accuracy)."""
+gamma_3 = 0 and 10; at 30 the film stays below 5e-4). Other sets keep a film that lowers
+the boundary whatever gamma_3 (README, Limitations, ghost films; ``scenarios/films.py``
+measures it). The value also sets the junction core energy, which moves contact angles at
+l/R = 1/4 by a few degrees (README, Accuracy)."""
 _EPS = 1e-10
 
 

@@ -9,9 +9,19 @@ import numpy as np
 import pyamg
 import scipy.linalg
 import scipy.sparse as sp
+import scipy.sparse.linalg
 from pyamg.amg_core import gauss_seidel
 
 from .krylov import conjugate_gradient, matvec
+
+
+DENSE_COARSEST = 100
+"""Largest coarsest level solved with a dense pseudo-inverse (pyamg's default coarse solver). pyamg stops
+at 10 unknowns where it can coarsen, but keeps a whole system as one level where it cannot: a mu system with no off-diagonal
+entries (no phase present has a transport path: the ghost-film check of ``scenarios/films.py``),
+whose dense pseudo-inverse took 20 ms a step at 384 cells and grows as n^3 (minutes at 128^2, with a
+2 GB matrix). A sparse LU of such a level is exact as well (the levels are nonsingular: V chi / dt on
+the diagonal)."""
 
 
 class VCycle:
@@ -39,12 +49,18 @@ class VCycle:
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute the coarsest level's pseudo-inverse (as pyamg's ``coarse_grid_solver("pinv")``)."""
-        self._coarse_inverse = scipy.linalg.pinv(self.levels[-1].A.toarray())
+        """Recompute the coarsest level's solve: its pseudo-inverse (as pyamg's ``coarse_grid_solver("pinv")``)
+        up to :data:`DENSE_COARSEST` unknowns, a sparse LU above."""
+        A = self.levels[-1].A
+        if A.shape[0] <= DENSE_COARSEST:
+            inverse = scipy.linalg.pinv(A.toarray())
+            self._coarse_solve = lambda b: np.dot(inverse, b)
+        else:
+            self._coarse_solve = scipy.sparse.linalg.splu(A.tocsc()).solve
 
     def __matmul__(self, b: np.ndarray) -> np.ndarray:
-        if len(self.levels) == 1:  # a system no larger than the coarsest pyamg keeps
-            return np.dot(self._coarse_inverse, b)
+        if len(self.levels) == 1:  # a system no larger than the coarsest pyamg keeps, or one it cannot coarsen
+            return self._coarse_solve(b)
         return self._cycle(0, b)
 
     def _cycle(self, lvl: int, b: np.ndarray) -> np.ndarray:
@@ -54,7 +70,7 @@ class VCycle:
         gauss_seidel(A.indptr, A.indices, A.data, x, b, 0, x.size, 1)
         coarse_b = matvec(level.R, b - matvec(A, x))
         if lvl == len(self.levels) - 2:
-            coarse_x = np.dot(self._coarse_inverse, coarse_b)
+            coarse_x = self._coarse_solve(coarse_b)
         else:
             coarse_x = self._cycle(lvl + 1, coarse_b)
         x += matvec(level.P, coarse_x)

@@ -61,7 +61,8 @@ def _angle(theta: float, grid: int, width_nm: float) -> tuple[float, float]:
 @pytest.mark.slow
 @pytest.mark.parametrize("theta", [60.0, 90.0, 120.0])
 def test_the_particle_relaxes_to_the_young_angle(theta):
-    """Within 5 degrees at the default resolution (l = 2 nm, 4 cells per width)."""
+    """Within 5 degrees at the default resolution (l = 2 nm, 4 cells per width). The 60 degree set's
+    3.5 degrees are in part a ghost NaH2PO4 film on NZSP (tests/scenarios/test_films.py)."""
     measured, young = _angle(theta, 80, 2.0)
     print(f"Young {young:.1f} deg: measured {measured:.2f} deg at l = 2 nm")
     assert abs(measured - young) < 5.0, (measured, young)

@@ -6,13 +6,14 @@ import fipy as fp
 import numpy as np
 import pyamg
 import pytest
+import scipy.linalg
 import scipy.sparse as sp
 from pyamg.multilevel import coarse_grid_solver
 
 from phasefield.numerics.fast_backend import FastEquations
 from phasefield.numerics.geometry import FaceGeometry
 from phasefield.numerics.krylov import conjugate_gradient
-from phasefield.numerics.multigrid import ReusedHierarchy, VCycle, galerkin_map
+from phasefield.numerics.multigrid import DENSE_COARSEST, ReusedHierarchy, VCycle, galerkin_map
 
 
 def _system(shape, seed):
@@ -83,3 +84,22 @@ def test_galerkin_map_gives_the_coarse_operator_of_any_entries_on_the_pattern():
     np.testing.assert_allclose(coarse.toarray(), expected, rtol=0, atol=1e-13 * np.abs(expected).max())
 
 
+
+
+def test_a_system_pyamg_cannot_coarsen_is_solved_without_a_dense_inverse(monkeypatch):
+    """No off-diagonal entries (a mu system where no phase present carries matter): pyamg keeps the whole
+    64^2 system as one level. Its coarsest solve is then a sparse LU (a dense pseudo-inverse of 4096
+    unknowns would cost seconds per refresh, of 128^2 minutes): the cycle is the exact inverse, and CG
+    with it stops after one iteration."""
+    fast, mesh, _, b, rng = _system((64, 64), 2)
+    A = fast.operator(np.zeros(mesh.numberOfFaces), fast.volume * 10.0 ** rng.uniform(-1, 1, mesh.numberOfCells)).copy()
+
+    def dense(*_, **__):
+        raise AssertionError("a dense pseudo-inverse of the whole system")
+
+    monkeypatch.setattr(scipy.linalg, "pinv", dense)
+    hierarchy = ReusedHierarchy()
+    x, its = hierarchy.solve(A, b, np.zeros_like(b), 1.0, 1e-11, 0.0)
+    assert len(hierarchy._solver.levels) == 1 and A.shape[0] > DENSE_COARSEST
+    np.testing.assert_allclose(x, b / A.diagonal(), rtol=1e-13)
+    assert its == 1
