@@ -65,8 +65,8 @@ def film_check(params: ModelParameters, lower: str, upper: str, third: str, dura
     """Relax a flat ``lower``|``upper`` interface with and without a layer of ``third`` between them.
 
     ``params`` gives the pair energies, the interface width and the cells per width; the check
-    replaces the geometry (a column two interface widths wide and twelve high, ``lower`` fixed below
-    its middle), the mobilities of the three pairs (:data:`_MOBILITY_M4_JS`), and switches the
+    replaces the geometry (a column two interface widths wide, at least 8 cells, and twelve high, at the
+    cell size of ``params``, ``lower`` fixed below its middle), the mobilities of the three pairs (:data:`_MOBILITY_M4_JS`), and switches the
     chemistry and transport off (a stiffness of 1 J/m^3: the densities follow the phases at no cost;
     bulk D 1e-30 m^2/s; no nucleation or crystallization) at the temperature where the bulk energy
     g(T) of NVP or the amorphous phase vanishes if one of them takes part (its ``critical_temperature_K``
@@ -95,16 +95,16 @@ def film_check(params: ModelParameters, lower: str, upper: str, third: str, dura
     if len(neutral) > 1:
         raise ParameterError(f"phases = ({lower!r}, {upper!r}, {third!r}) are not allowed; allowed: at most one phase with a bulk energy g(T) (NVP, amorphous)")
     temperature_C = getattr(params, neutral.pop()) - 273.15 if neutral else params.hold_temperature_C
-    l_nm = params.interface_width_nm
-    cells_per_width = max(1, round(l_nm / params.dx_nm))
-    width, height = 2.0 * l_nm, 12.0 * l_nm
+    l_nm, dx = params.interface_width_nm, params.dx_nm
+    nx = max(8, round(2.0 * l_nm / dx))  # at least the 8 cells a grid needs
+    width, height = nx * dx, max(8, round(12.0 * l_nm / dx)) * dx
     pairs = {f"{a}/{b}": _MOBILITY_M4_JS for a, b in ((lower, upper), (lower, third), (upper, third))}
     base = {f.name: getattr(params, f.name) for f in dataclasses.fields(ModelParameters) if f.init}  # a scenario's own checks dropped
     p = ModelParameters(
         **base
         | dict(
         domain_nm=(width, height),
-        grid=2 * cells_per_width,
+        grid=nx,
         duration_s=duration_s,
         output_interval_s=duration_s,
         ramp_K_per_s=0.0,
@@ -124,10 +124,12 @@ def film_check(params: ModelParameters, lower: str, upper: str, third: str, dura
     energies, amplitude = [], 0.0
     for layer in (layer_widths * l_nm, 0.0):
         grains, shapes = [], []
-        top = y0 + (layer if third == SURROUNDINGS else 0.0)  # a surroundings layer is the gap left unpainted
         if upper != SURROUNDINGS:
+            # painted from deep inside the lower phase, the later shapes on top: no gap (the surroundings fill
+            # what is left) but the seeded one, where the surroundings are the third phase
+            seeded_gap = layer > 0.0 and third == SURROUNDINGS
             grains.append(Grain(upper))
-            shapes.append(HalfSpace(top, below=False))
+            shapes.append(HalfSpace(y0 + layer if seeded_gap else y0 - 4.0 * l_nm, below=False))
         if third != SURROUNDINGS and layer > 0.0:
             grains.append(Grain(third))
             shapes.append(HalfSpace(y0 + layer))

@@ -44,6 +44,8 @@ def test_a_short_run_writes_the_angle_and_conserves_the_particle(tmp_nc):
     p = _fast(duration_s=1.0, output_interval_s=0.5)
     ds = run(p, tmp_nc)
     assert ds.contact_angle.attrs["units"] == "degree" and float(ds.young_angle) == pytest.approx(60.0)
+    # the NaH2PO4 film on NZSP (tests/scenarios/test_films.py) lowers sigma_NZSP/surr: a larger angle
+    assert ds.young_angle_with_films.attrs["units"] == "degree" and float(ds.young_angle_with_films) > 61.0
     assert abs(ds.contact_angle.values[0] - 90.0) < 3.0  # the initial half disc
     amount = ds.amount.sel(species="P-bearing unit").values
     assert np.abs(amount / amount[0] - 1).max() < 1e-10
