@@ -64,22 +64,22 @@ class FilmCheck:
 def film_check(params: ModelParameters, lower: str, upper: str, third: str, duration_s: float = 2.0, layer_widths: float = 0.5) -> FilmCheck:
     """Relax a flat ``lower``|``upper`` interface with and without a layer of ``third`` between them.
 
-    ``params`` gives the pair energies, the interface width and the cells per width; the check
-    replaces the geometry (a column two interface widths wide, at least 8 cells, and twelve high, at the
-    cell size of ``params``, ``lower`` fixed below its middle), the mobilities of the three pairs (:data:`_MOBILITY_M4_JS`), and switches the
+    ``params`` gives the pair energies, the interface width and the cell size. The check replaces the
+    geometry (a column two interface widths wide, at least 8 cells, and twelve high, ``lower`` fixed
+    below its middle) and the mobilities of the three pairs (:data:`_MOBILITY_M4_JS`), and switches the
     chemistry and transport off (a stiffness of 1 J/m^3: the densities follow the phases at no cost;
-    bulk D 1e-30 m^2/s; no nucleation or crystallization) at the temperature where the bulk energy
-    g(T) of NVP or the amorphous phase vanishes if one of them takes part (its ``critical_temperature_K``
-    or ``crystallization_temperature_K``; else the hold temperature), so that only interface energies
-    decide. The seeded layer is ``layer_widths``
-    interface widths thick. The two runs take ~1.5 s at 4 cells per width.
+    bulk D 1e-30 m^2/s; no nucleation or crystallization). It runs at the temperature where the bulk
+    energy g(T) of NVP or the amorphous phase vanishes if one of them takes part (its
+    ``critical_temperature_K`` or ``crystallization_temperature_K``; else the hold temperature), so
+    that only interface energies decide. The seeded layer is ``layer_widths`` interface widths thick.
+    The two runs take ~1.5 s at 4 cells per width.
 
     Raises
     ------
     ParameterError
         If a phase is not one of the model's, the three are not distinct, ``lower`` is the surroundings
-        (it is held fixed as the substrate is), the substrate is not ``lower``, or both NVP and the amorphous phase take part (no
-        temperature makes both bulk energies vanish).
+        (it is held fixed as the substrate is), the substrate is not ``lower``, or both NVP and the
+        amorphous phase take part (no temperature makes both bulk energies vanish).
     """
     for name, phase in (("lower", lower), ("upper", upper), ("third", third)):
         if phase not in PHASES:
@@ -100,9 +100,7 @@ def film_check(params: ModelParameters, lower: str, upper: str, third: str, dura
     width, height = nx * dx, max(8, round(12.0 * l_nm / dx)) * dx
     pairs = {f"{a}/{b}": _MOBILITY_M4_JS for a, b in ((lower, upper), (lower, third), (upper, third))}
     base = {f.name: getattr(params, f.name) for f in dataclasses.fields(ModelParameters) if f.init}  # a scenario's own checks dropped
-    p = ModelParameters(
-        **base
-        | dict(
+    changes = dict(
         domain_nm=(width, height),
         grid=nx,
         duration_s=duration_s,
@@ -118,8 +116,8 @@ def film_check(params: ModelParameters, lower: str, upper: str, third: str, dura
         nucleation_prefactor_per_m_s=0.0,
         crystallization_prefactor_per_m2_s=0.0,
         constant_measure_phase="",
-        )
     )
+    p = ModelParameters(**(base | changes))
     y0 = 0.5 * height
     energies, amplitude = [], 0.0
     for layer in (layer_widths * l_nm, 0.0):
