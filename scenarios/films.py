@@ -20,8 +20,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from phasefield import Grain, HalfSpace, Microstructure, ModelParameters, ParameterError, run
-from phasefield.model.phases import PHASES, REGISTRY, SUBSTRATE, SURROUNDINGS
+from phasefield import Grain, HalfSpace, Microstructure, ModelParameters, run
+from phasefield.model.phases import PHASES, REGISTRY, SUBSTRATE, SURROUNDINGS, pair_key
+from phasefield.model.values import require
 
 _MOBILITY_M4_JS = 1e-16
 """Pair mobility of the check: flat profiles and films relax within a second of model time at
@@ -81,24 +82,20 @@ def film_check(params: ModelParameters, lower: str, upper: str, third: str, dura
         (it is held fixed as the substrate is), the substrate is not ``lower``, or both NVP and the
         amorphous phase take part (no temperature makes both bulk energies vanish).
     """
-    for name, phase in (("lower", lower), ("upper", upper), ("third", third)):
-        if phase not in PHASES:
-            raise ParameterError(f"{name} = {phase!r} is not allowed; allowed: one of {', '.join(PHASES)}")
-    if len({lower, upper, third}) != 3:
-        raise ParameterError(f"phases = ({lower!r}, {upper!r}, {third!r}) are not allowed; allowed: three different phases")
-    if lower == SURROUNDINGS:
-        raise ParameterError(f"lower = {lower!r} is not allowed; allowed: a condensed phase or the substrate (it is held fixed)")
-    if SUBSTRATE in (upper, third):
-        raise ParameterError(f"phases = ({lower!r}, {upper!r}, {third!r}) are not allowed; allowed: the substrate {SUBSTRATE} as lower only (it never moves)")
+    phases = (lower, upper, third)
+    for name, phase in zip(("lower", "upper", "third"), phases):
+        require(phase in PHASES, name, phase, f"one of {', '.join(PHASES)}")
+    require(len(set(phases)) == 3, "phases", phases, "three different phases")
+    require(lower != SURROUNDINGS, "lower", lower, "a condensed phase or the substrate (it is held fixed)")
+    require(SUBSTRATE not in (upper, third), "phases", phases, f"the substrate {SUBSTRATE} as lower only (it never moves)")
     # the temperature at which the bulk energies g(T) of the three phases vanish: only interfaces decide
-    neutral = {REGISTRY.phases[PHASES.index(ph)].chemical_energy.temperature for ph in (lower, upper, third) if REGISTRY.phases[PHASES.index(ph)].chemical_energy}
-    if len(neutral) > 1:
-        raise ParameterError(f"phases = ({lower!r}, {upper!r}, {third!r}) are not allowed; allowed: at most one phase with a bulk energy g(T) (NVP, amorphous)")
+    neutral = {REGISTRY[ph].chemical_energy.temperature for ph in phases if REGISTRY[ph].chemical_energy}
+    require(len(neutral) <= 1, "phases", phases, "at most one phase with a bulk energy g(T) (NVP, amorphous)")
     temperature_C = getattr(params, neutral.pop()) - 273.15 if neutral else params.hold_temperature_C
     l_nm, dx = params.interface_width_nm, params.dx_nm
     nx = max(8, round(2.0 * l_nm / dx))  # at least the 8 cells a grid needs
     width, height = nx * dx, max(8, round(12.0 * l_nm / dx)) * dx
-    pairs = {f"{a}/{b}": _MOBILITY_M4_JS for a, b in ((lower, upper), (lower, third), (upper, third))}
+    pairs = {pair_key(a, b): _MOBILITY_M4_JS for a, b in ((lower, upper), (lower, third), (upper, third))}
     base = {f.name: getattr(params, f.name) for f in dataclasses.fields(ModelParameters) if f.init}  # a scenario's own checks dropped
     changes = dict(
         domain_nm=(width, height),

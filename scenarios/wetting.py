@@ -97,15 +97,27 @@ class WettingParameters(ModelParameters):
 
     @property
     def young_angle_deg(self) -> float:
-        """cos(theta) = (sigma_NZSP/surr - sigma_NZSP/particle) / sigma_particle/surr [degree]."""
-        s_pv = self.interface_energy(self.particle_phase, SURROUNDINGS)
-        s_sv, s_sp = self.interface_energy(SUBSTRATE, SURROUNDINGS), self.interface_energy(self.particle_phase, SUBSTRATE)
-        return math.degrees(math.acos(max(-1.0, min(1.0, (s_sv - s_sp) / s_pv))))
+        """Young's angle of the pair energies [degree] (:func:`young_angle`)."""
+        return young_angle(*_drop_energies(self))
 
     def order_parameter_fields(self) -> int:
         """Surroundings, the particle, the substrate and the two densities."""
         return 5
 
+
+
+def _drop_energies(p: WettingParameters) -> tuple[float, float, float]:
+    """(sigma particle/surroundings, sigma NZSP/surroundings, sigma NZSP/particle) [J/m^2]."""
+    return (
+        p.interface_energy(p.particle_phase, SURROUNDINGS),
+        p.interface_energy(SUBSTRATE, SURROUNDINGS),
+        p.interface_energy(p.particle_phase, SUBSTRATE),
+    )
+
+
+def young_angle(s_pv: float, s_sv: float, s_sp: float) -> float:
+    """cos(theta) = (sigma_NZSP/surr - sigma_NZSP/particle) / sigma_particle/surr [degree], clipped to 0-180."""
+    return math.degrees(math.acos(max(-1.0, min(1.0, (s_sv - s_sp) / s_pv))))
 
 def microstructure(p: WettingParameters) -> Microstructure:
     """A half disc on the substrate (the substrate painted last, on top of the disc's lower half)."""
@@ -131,10 +143,9 @@ def young_angle_with_films_deg(p: WettingParameters) -> float:
     degrees: -5.3 %), would have to push the particle's matter out, which the chemistry the check
     switches off opposes (the 120 degree run holds it to eta 0.085 and meets NZSP at 118-121 degrees, not
     at the 112 such a film would give)."""
-    s_pv = p.interface_energy(p.particle_phase, SURROUNDINGS)
-    s_sv, s_sp = p.interface_energy(SUBSTRATE, SURROUNDINGS), p.interface_energy(p.particle_phase, SUBSTRATE)
+    s_pv, s_sv, s_sp = _drop_energies(p)
     s_sv *= 1.0 + min(0.0, film_check(p, SUBSTRATE, SURROUNDINGS, p.particle_phase).relative_change)
-    return math.degrees(math.acos(max(-1.0, min(1.0, (s_sv - s_sp) / s_pv))))
+    return young_angle(s_pv, s_sv, s_sp)
 
 
 def run(p: WettingParameters, out=None, **options) -> xr.Dataset:
