@@ -2,6 +2,7 @@
 
 Run:  python benchmarks/bench_3d.py run [--grid 64] [--domain 64 36 36] [--budget-min 120] [--out bench3d.nc] [--resume]
       python benchmarks/bench_3d.py steps [--grid 128] [--domain 64 36 36] [--steps 3] [--settle-s 0.05] [--isotropic] [--plant]
+          [--dt-ms DT] [--set KEY=VALUE ...]
 
 ``run``: ``scenarios.epitaxy`` on its defaults (heating 560 -> 710 degC, 20 s, facets of
 NH4VO3 and NVP from ``scenarios.facets.epitaxial_facets_3d``) in the 3D box ``--domain``
@@ -17,7 +18,9 @@ the default scheme, three step solves each; with ``time_scheme`` bdf2 one once t
 fields evolve: each advances by the step the controller proposes (a rejected one is
 retried smaller inside the same timing, and counted). ``--plant`` puts the seed on the
 contact at t = 0 instead (the wait for the sampled nucleus costs hours at 128^3). The
-setup is not timed; the machine's load is printed before and after.
+setup is not timed; the machine's load is printed before and after. ``--dt-ms``: consecutive
+implicit steps of that fixed size instead (no error control), with the sweeps per step, so that
+settings (``--set``, e.g. ``facet_local_stiffness=0``) are compared on the same steps.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import phasefield
 from phasefield import Simulation
 from phasefield.model import free_energy as fe
 from phasefield.model import nucleation
+from phasefield.model.overrides import apply_overrides
 from phasefield.model.phases import PHASES
 from scenarios.epitaxy import EpitaxyParameters, microstructure, run
 
@@ -81,7 +85,30 @@ def whole_run(params: EpitaxyParameters, out: Path, budget_s: float, resume: boo
               f"{pace:.0f} s per simulated s; {steps / reached:.0f} steps per simulated s so far")
 
 
-def step_times(params: EpitaxyParameters, steps: int, settle_s: float, plant: bool = False) -> None:
+def fixed_steps(sim: Simulation, state, steps: int, dt_ms: float) -> None:
+    """Time ``steps`` consecutive implicit steps of ``dt_ms`` (no error control; sweeps counted),
+    so that two linearizations are compared on the same steps."""
+    sweeps = [0]
+    solve = sim.equations.step
+
+    def counted(*args, **kwargs):
+        sweeps[0] += 1
+        return solve(*args, **kwargs)
+
+    sim.equations.step = counted
+    dt = dt_ms * 1e-3 / sim.units.time_s
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        state.eta, state.n, _ = sim.try_step(state, dt)
+        state.time += dt
+    nvp = sim.grain_phase == PHASES.index("NVP")
+    e2 = state.eta**2
+    volume = float((e2 / np.maximum(e2.sum(axis=0), 1e-12))[nvp].sum()) * sim.params.dx_nm**3
+    print(f"{dt_ms:g} ms steps: {(time.perf_counter() - t0) / steps:.1f} s wall and {sweeps[0] / steps:.1f} sweeps a step; "
+          f"NVP {volume:.3f} nm^3 at t = {sim.time_s(state):.4f} s; {load()}", flush=True)
+
+
+def step_times(params: EpitaxyParameters, steps: int, settle_s: float, plant: bool = False, fixed_dt_ms: float = 0.0) -> None:
     sim = Simulation(params, microstructure(params))
     state = sim.initial_state()
     rng = np.random.default_rng(1)
@@ -96,6 +123,9 @@ def step_times(params: EpitaxyParameters, steps: int, settle_s: float, plant: bo
     state = sim.advance(state, state.time + settle_s / sim.units.time_s)
     print(f"{params.shape} cells ({int(np.prod(params.shape))}), facets {'off' if params.facets('NVP') is None else 'on'}; "
           f"from t = {sim.time_s(state):.3f} s, dt {state.dt * sim.units.time_s * 1e3:.2f} ms; {load()}", flush=True)
+    if fixed_dt_ms:
+        fixed_steps(sim, state, steps, fixed_dt_ms)
+        return
     for _ in range(steps):
         dt, taken, rejected = state.dt, state.n_steps, state.n_rejected
         t0 = time.perf_counter()
@@ -116,15 +146,19 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--settle-s", type=float, default=0.05, help="steps: simulated time after the nucleus before timing [s]")
     ap.add_argument("--isotropic", action="store_true", help="steps: without the facets (their cost is the ratio)")
+    ap.add_argument("--dt-ms", type=float, default=0.0, help="steps: consecutive steps of this fixed size, sweeps counted (default: error-controlled steps)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a scenario parameter (repeatable), as `nvp-growth run --set`")
     ap.add_argument("--plant", action="store_true", help="steps: plant the seed on the contact at t = 0 instead of waiting for the sampled nucleus (at 128^3 that wait costs hours)")
     args = ap.parse_args()
     grid = args.grid or (64 if args.mode == "run" else 128)
     changes = dict(phase_facet_angles_deg={}, phase_facet_energies={}) if args.isotropic else {}
     if args.mode == "run":
-        whole_run(EpitaxyParameters(grid=grid, domain_nm=tuple(args.domain), **changes), args.out, 60.0 * args.budget_min, args.resume)
+        params = EpitaxyParameters(grid=grid, domain_nm=tuple(args.domain), **changes)
+        whole_run(apply_overrides(params, args.set), args.out, 60.0 * args.budget_min, args.resume)
     else:
         held = dict(start_temperature_C=710.0, hold_temperature_C=710.0, ramp_K_per_s=0.0)
-        step_times(EpitaxyParameters(grid=grid, domain_nm=tuple(args.domain), **held, **changes), args.steps, args.settle_s, args.plant)
+        params = EpitaxyParameters(grid=grid, domain_nm=tuple(args.domain), **held, **changes)
+        step_times(apply_overrides(params, args.set), args.steps, args.settle_s, args.plant, args.dt_ms)
 
 
 if __name__ == "__main__":

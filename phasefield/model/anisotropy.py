@@ -80,7 +80,7 @@ __all__ = [
     "FacetSet",
     "gamma",
     "gamma_gradient",
-    "gamma_and_gradient",
+    "gamma_gradient_and_axis_stiffness",
     "max_flux_stiffness",
     "sample_directions",
     "stiffness",
@@ -419,20 +419,35 @@ def gamma_gradient(
     return (gens[0].T @ activity).reshape(vec.shape[:1] + shape)
 
 
-def gamma_and_gradient(
-    facets: FacetSet, normals: ArrayLike, rotation: Rotation = None
-) -> tuple[_FloatArray, _FloatArray]:
-    """:func:`gamma` and :func:`gamma_gradient` of a faceted grain from one power mean.
+def gamma_gradient_and_axis_stiffness(
+    facets: FacetSet, normals: ArrayLike, axes: ArrayLike, rotation: Rotation = None
+) -> tuple[_FloatArray, _FloatArray, _FloatArray]:
+    r""":func:`gamma` and :func:`gamma_gradient` of a faceted grain from one power mean, and
+    :math:`e^T H e`, H the Hessian of :math:`\tfrac12\Gamma^2` at the unit ``normals`` (d, ...),
+    e the unit ``axes`` (same shape): the flux stiffness along e.
+
+    H = xi xi^T + Gamma Hess(Gamma) (:func:`max_flux_stiffness` bounds its largest eigenvalue),
+    so e^T H e = xi_e^2 + (p - 1) [sum_g x_g (s_g/Gamma)^(p-2) (u_g . e)^2 - xi_e^2] at unit normals
+    (the Hessian of :func:`_derivatives`). Along the normal it is gamma^2 (H n = Gamma xi, xi . n =
+    gamma); across it, the interface stiffness gamma (gamma + gamma'') in 2D.
 
     Returns
     -------
-    tuple of ndarray, shapes (...) and (d, ...)
+    tuple of ndarray, shapes (...), (d, ...) and (...)
     """
     vec, shape = _as_vectors(normals)
+    e, _ = _as_vectors(axes)
     gens = _lab_generators(facets, rotation, vec.shape[0])
     assert gens is not None
-    value, activity, _ = _power_mean(facets, *gens, vec)
-    return value.reshape(shape), (gens[0].T @ activity).reshape(vec.shape[:1] + shape)
+    points, _ = gens
+    value, activity, rel = _power_mean(facets, *gens, vec)
+    xi = points.T @ activity
+    # x_g rel^(p-2) = activity / rel (both 0 where s_g = 0)
+    b = np.divide(activity, rel, out=np.zeros_like(activity), where=rel > 0)
+    xi_e = (xi * e).sum(axis=0)
+    along = (b * (points @ e) ** 2).sum(axis=0)
+    h = xi_e**2 + (facets.sharpness - 1.0) * (along - xi_e**2)
+    return value.reshape(shape), xi.reshape(vec.shape[:1] + shape), h.reshape(shape)
 
 
 def stiffness(facets: FacetSet | None, normals: ArrayLike, rotation: Rotation = None) -> _FloatArray:

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..model import free_energy as fe
-from ..model.anisotropy import gamma_and_gradient
+from ..model.anisotropy import gamma_gradient_and_axis_stiffness
 from ..model.orientation import grain_rotation
 from ..model.parameters import ModelParameters
 from ..model.phases import DENSITY, PHASES, REGISTRY, SUBSTRATE, SURROUNDINGS
@@ -192,12 +192,18 @@ class GradientEnergy:
         (grains, cells) -dE/d eta_i / V through the direction dependence of c and,
         for grains without facets, through the neighbour weights of
         :func:`_neighbour_gamma` (non-zero only where three grains meet); None if isotropic.
+    stiffness
+        (grains, faces) e.H.e of each face (H the Hessian of Gamma^2 / 2 at the face's normal,
+        e its axis; :func:`~phasefield.model.anisotropy.gamma_gradient_and_axis_stiffness`),
+        mixed over the faceted neighbours by the weights of c for grains without facets; 1 where
+        c is; None if isotropic. Only the sweeps' linearization uses it.
     """
 
     face_energy: np.ndarray
     density: np.ndarray
     coefficient: np.ndarray | None = None
     anisotropy_force: np.ndarray | None = None
+    stiffness: np.ndarray | None = None
 
     def total(self, kappa_face: np.ndarray) -> float:
         """E_grad = sum_f kappa_f face_energy_f (solver units)."""
@@ -230,6 +236,7 @@ def gradient_energy(
     faceted = [g for g, fs in enumerate(facets) if fs is not None]
     orientation_deg = face_orientation(orientation_deg, geometry)
     coefficient = np.ones_like(diff2)
+    stiffness = np.ones_like(diff2)
     force = np.zeros_like(eta)
     for i in range(eta.shape[0]):
         if not diff2[i].any():
@@ -238,18 +245,19 @@ def gradient_energy(
         length = np.linalg.norm(p, axis=0)
         live = length >= GRADIENT_FLOOR  # bulk faces: no direction, c = 1
         if facets[i] is not None:  # grad eta_i points into grain i: gamma at its outward normal -p
-            c, dc = _gamma_squared(-p, length, live, facets[i], orientation_deg[i], d)
+            c, dc, h = _gamma_squared(-p, length, live, facets[i], orientation_deg[i], d, geometry.normals)
             dc = -dc
         else:
-            c, dc, excess = _neighbour_gamma(eta, i, p, length, live, faceted, facets, orientation_deg, geometry)
+            c, dc, h, excess = _neighbour_gamma(eta, i, p, length, live, faceted, facets, orientation_deg, geometry)
             for g, gamma2_minus_1 in excess.items():
                 # dE/d(weight) per face, shared half-half by the two cells of the face mean
                 share = geometry.cell_share(kappa_face * half_w * diff2[i] * gamma2_minus_1)
                 force -= _weight_derivative(eta, i, g) * share / geometry.volume
         coefficient[i] = c
+        stiffness[i] = h
         force[i] -= geometry.face_gradient_transpose(kappa_face * half_w * diff2[i] * dc) / geometry.volume
     face_energy = (half_w * coefficient * diff2).sum(axis=0)
-    return GradientEnergy(face_energy, geometry.cell_share(face_energy) / geometry.volume, coefficient, force)
+    return GradientEnergy(face_energy, geometry.cell_share(face_energy) / geometry.volume, coefficient, force, stiffness)
 
 
 def face_orientation(orientation_deg: np.ndarray, geometry: FaceGeometry) -> np.ndarray:
@@ -260,22 +268,24 @@ def face_orientation(orientation_deg: np.ndarray, geometry: FaceGeometry) -> np.
     return np.repeat(orientation_deg[:, None], geometry.first.size, axis=1)
 
 
-def _gamma_squared(p, length, live, facets, orientation_deg, d) -> tuple[np.ndarray, np.ndarray]:
-    """c = gamma(p/|p|)^2 on the faces (1 where not live) and dc/dp = 2 gamma xi_t / |p|, (dim, faces).
+def _gamma_squared(p, length, live, facets, orientation_deg, d, axes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """c = gamma(p/|p|)^2 on the faces (1 where not live), dc/dp = 2 gamma xi_t / |p|, (dim, faces), and
+    the flux stiffness e.H.e along each face's axis e (``axes``, (dim, faces); 1 where not live).
 
     ``orientation_deg`` is per face; gamma is evaluated once per distinct orientation (a slot's
     grains), each on its own faces."""
     c = np.ones(p.shape[1])
+    h = np.ones(p.shape[1])
     dc = np.zeros_like(p)
     for angle in np.unique(orientation_deg[live]):
         on = live & (orientation_deg == angle)
         rotation = grain_rotation(angle, d)
         n = p[:, on] / length[on]
-        g, xi = gamma_and_gradient(facets, n, rotation)
+        g, xi, h[on] = gamma_gradient_and_axis_stiffness(facets, n, axes[:, on], rotation)
         xi_t = xi - g * n
         c[on] = g**2
         dc[:, on] = 2.0 * g * xi_t / length[on]
-    return c, dc
+    return c, dc, h
 
 
 def _weight_derivative(eta: np.ndarray, i: int, g: int) -> np.ndarray:
@@ -294,7 +304,7 @@ class StepCoefficients:
     """Arrays of one step's linear systems (solver units).
 
     tau: (cells,) 1/L; kappa_face: (faces,) gradient coefficient at faces, or
-    (evolving grains, faces) when it differs per grain (facets: kappa gamma^2 + stabilizer);
+    (evolving grains, faces) when it differs per grain (facets: kappa gamma^2 + the local stiffness and stabilizer);
     s_plus, explicit: (evolving grains, cells) implicit source coefficient and
     explicit source; mobility_face: (faces,) M of the transport; susceptibility:
     (cells,) chi_bar; n_hat: (species, cells) the equilibrium densities.
@@ -324,6 +334,7 @@ def step_coefficients(
     orientation_deg: np.ndarray | None = None,
     stabilization: list | None = None,
     grain_orientation_deg: np.ndarray | None = None,
+    local_stiffness: float = 0.0,
 ) -> StepCoefficients:
     """Evaluate every coefficient from the latest iterate.
 
@@ -355,6 +366,10 @@ def step_coefficients(
         Per grain S (with facets): kappa S is added to the implicit coefficient
         and div(kappa S grad eta_i) of the iterate subtracted explicitly, so the
         two cancel once the sweeps have converged.
+    local_stiffness
+        sigma (``ModelParameters.facet_local_stiffness``): kappa sigma max(e.H.e - c, 0) per face
+        (:attr:`GradientEnergy.stiffness`) is added to the implicit coefficient and cancelled
+        explicitly the same way.
     grain_orientation_deg
         One orientation per grain slot [degree], which decides the NVP/NH4VO3 pairs' excess
         (in or out of the orientation relationship); None: no excess. The facet terms read
@@ -376,10 +391,11 @@ def step_coefficients(
         S = np.zeros(eta.shape[0]) if stabilization is None else np.asarray(stabilization, dtype=float)
         S_faceted = max([S[g] for g, fs in enumerate(facets) if fs is not None], default=0.0)
         S_used = np.array([S[i] if facets[i] is not None else S_faceted for i in evolving])
-        kappa = kappa_face * (grad.coefficient[evolving] + S_used[:, None])
+        extra = S_used[:, None] + local_stiffness * np.maximum(grad.stiffness[evolving] - grad.coefficient[evolving], 0.0)
+        kappa = kappa_face * (grad.coefficient[evolving] + extra)
         for n, i in enumerate(evolving):
-            if S_used[n] > 0:
-                explicit[n] -= geometry.flux_divergence(eta[i], kappa_face * S_used[n]) / geometry.volume
+            if extra[n].any():
+                explicit[n] -= geometry.flux_divergence(eta[i], kappa_face * extra[n]) / geometry.volume
     return StepCoefficients(
         tau=1.0 / L,
         kappa_face=kappa,
@@ -468,6 +484,7 @@ def _neighbour_gamma(eta, i, p, length, live, faceted, facets, orientation_deg, 
     others = np.delete(np.arange(eta.shape[0]), i)
     total = np.maximum((eta[others] ** 2).sum(axis=0), 1e-12)
     c = np.ones(p.shape[1])
+    h = np.ones(p.shape[1])
     dc = np.zeros_like(p)
     excess = {}
     for g in faceted:
@@ -478,8 +495,9 @@ def _neighbour_gamma(eta, i, p, length, live, faceted, facets, orientation_deg, 
         if not on.any():
             continue
         w = np.where(on, w, 0.0)
-        c_g, dc_g = _gamma_squared(p, length, on, facets[g], orientation_deg[g], p.shape[0])
+        c_g, dc_g, h_g = _gamma_squared(p, length, on, facets[g], orientation_deg[g], p.shape[0], geometry.normals)
         c += w * (c_g - 1.0)
+        h += w * (h_g - 1.0)
         dc += w * dc_g
         excess[g] = c_g - 1.0  # 0 where the weight is 0 (c_g = 1 off the live faces)
-    return c, dc, excess
+    return c, dc, h, excess

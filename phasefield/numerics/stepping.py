@@ -510,6 +510,7 @@ class Simulation:
         most = 1 if linear else self.params.sweeps
         for _ in range(most):
             k = step_coefficients(eta, mu, self.grain_phase, evolving, lc, self.geometry, self.facets, orientation, self.stabilization,
+                                  local_stiffness=self.params.facet_local_stiffness,
                                   grain_orientation_deg=state.orientation_deg)
             if self.measure_targets:
                 k = self._with_multipliers(k, eta, evolving)
