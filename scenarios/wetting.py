@@ -105,7 +105,6 @@ class WettingParameters(ModelParameters):
         return 5
 
 
-
 def _drop_energies(p: WettingParameters) -> tuple[float, float, float]:
     """(sigma particle/surroundings, sigma NZSP/surroundings, sigma NZSP/particle) [J/m^2]."""
     return (
@@ -118,6 +117,7 @@ def _drop_energies(p: WettingParameters) -> tuple[float, float, float]:
 def young_angle(s_pv: float, s_sv: float, s_sp: float) -> float:
     """cos(theta) = (sigma_NZSP/surr - sigma_NZSP/particle) / sigma_particle/surr [degree], clipped to 0-180."""
     return math.degrees(math.acos(max(-1.0, min(1.0, (s_sv - s_sp) / s_pv))))
+
 
 def microstructure(p: WettingParameters) -> Microstructure:
     """A half disc on the substrate (the substrate painted last, on top of the disc's lower half)."""

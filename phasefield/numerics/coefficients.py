@@ -232,7 +232,6 @@ def gradient_energy(
     if facets is None:
         face_energy = half_w * diff2.sum(axis=0)
         return GradientEnergy(face_energy, geometry.cell_share(face_energy) / geometry.volume)
-    d = geometry.normals.shape[0]
     faceted = [g for g, fs in enumerate(facets) if fs is not None]
     orientation_deg = face_orientation(orientation_deg, geometry)
     coefficient = np.ones_like(diff2)
@@ -245,7 +244,7 @@ def gradient_energy(
         length = np.linalg.norm(p, axis=0)
         live = length >= GRADIENT_FLOOR  # bulk faces: no direction, c = 1
         if facets[i] is not None:  # grad eta_i points into grain i: gamma at its outward normal -p
-            c, dc, h = _gamma_squared(-p, length, live, facets[i], orientation_deg[i], d, geometry.normals)
+            c, dc, h = _gamma_squared(-p, length, live, facets[i], orientation_deg[i], geometry.normals)
             dc = -dc
         else:
             c, dc, h, excess = _neighbour_gamma(eta, i, p, length, live, faceted, facets, orientation_deg, geometry)
@@ -268,7 +267,7 @@ def face_orientation(orientation_deg: np.ndarray, geometry: FaceGeometry) -> np.
     return np.repeat(orientation_deg[:, None], geometry.first.size, axis=1)
 
 
-def _gamma_squared(p, length, live, facets, orientation_deg, d, axes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _gamma_squared(p, length, live, facets, orientation_deg, axes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """c = gamma(p/|p|)^2 on the faces (1 where not live), dc/dp = 2 gamma xi_t / |p|, (dim, faces), and
     the flux stiffness e.H.e along each face's axis e (``axes``, (dim, faces); 1 where not live).
 
@@ -279,7 +278,7 @@ def _gamma_squared(p, length, live, facets, orientation_deg, d, axes) -> tuple[n
     dc = np.zeros_like(p)
     for angle in np.unique(orientation_deg[live]):
         on = live & (orientation_deg == angle)
-        rotation = grain_rotation(angle, d)
+        rotation = grain_rotation(angle, p.shape[0])
         n = p[:, on] / length[on]
         g, xi, h[on] = gamma_gradient_and_axis_stiffness(facets, n, axes[:, on], rotation)
         xi_t = xi - g * n
@@ -495,7 +494,7 @@ def _neighbour_gamma(eta, i, p, length, live, faceted, facets, orientation_deg, 
         if not on.any():
             continue
         w = np.where(on, w, 0.0)
-        c_g, dc_g, h_g = _gamma_squared(p, length, on, facets[g], orientation_deg[g], p.shape[0], geometry.normals)
+        c_g, dc_g, h_g = _gamma_squared(p, length, on, facets[g], orientation_deg[g], geometry.normals)
         c += w * (c_g - 1.0)
         h += w * (h_g - 1.0)
         dc += w * dc_g

@@ -84,8 +84,6 @@ def test_galerkin_map_gives_the_coarse_operator_of_any_entries_on_the_pattern():
     np.testing.assert_allclose(coarse.toarray(), expected, rtol=0, atol=1e-13 * np.abs(expected).max())
 
 
-
-
 def test_a_system_pyamg_cannot_coarsen_is_solved_without_a_dense_inverse(monkeypatch):
     """No off-diagonal entries (a mu system where no phase present carries matter): pyamg keeps the whole
     64^2 system as one level. Its coarsest solve is then a sparse LU (a dense pseudo-inverse of 4096
