@@ -191,6 +191,33 @@ def test_regularized_gamma_stays_below_the_support_function_and_converges_3d():
 # --- homogeneity, rotation, derivatives -------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("facets", "rotation"),
+    [
+        (HEXAGON_UNEVEN, 31.0),
+        (FacetSet.from_angles([5, 80, 150, 230, 300], [1.0, 1.2, 1.1, 1.3, 1.05], sharpness=17.5), -12.0),
+        (_random_3d(4), _random_rotation(5)),
+        (_cubic(1.1, sharpness=33.3), None),
+    ],
+    ids=["hex-p20", "pentagon-p17.5", "3d-random-p60", "3d-cubic-p33.3"],
+)
+def test_gamma_is_the_weighted_power_mean_of_the_generator_projections(facets, rotation):
+    """Gamma(p) = (sum_g x_g max(u_g . p, 0)^p)^(1/p) over the (rotated) generators, written out
+    here with NumPy powers, against the compiled kernel (which divides by the largest projection
+    and takes whole powers by repeated squaring); random vectors of random length, whole and
+    fractional sharpness. Tolerance 1e-12 relative: both are rounding of the same sum (p terms of
+    relative error 1e-16 each, p <= 60)."""
+    rng = np.random.default_rng(8)
+    p_vec = rng.normal(size=(facets.dim, 500)) * rng.uniform(0.1, 10.0, size=500)
+    points, weights = facets.generators
+    matrix = rotation_matrix(rotation, facets.dim)
+    projections = np.maximum((points @ matrix.T) @ p_vec, 0.0)
+    expected = (weights @ projections**facets.sharpness) ** (1.0 / facets.sharpness)
+    np.testing.assert_allclose(gamma(facets, p_vec, rotation), expected, rtol=1e-12)
+    assert gamma(facets, np.zeros(facets.dim), rotation) == 0.0
+    np.testing.assert_array_equal(gamma_gradient(facets, np.zeros(facets.dim), rotation), 0.0)
+
+
 def test_gamma_is_one_homogeneous_and_its_gradient_zero_homogeneous():
     p = np.random.default_rng(7).normal(size=(2, 100))
     for scale in (1e-3, 0.5, 7.0):
