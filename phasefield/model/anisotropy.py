@@ -328,9 +328,10 @@ def _lab_generators(
 
 @numba.njit(cache=True, nogil=True)
 def _power_mean_terms(
-    points: _FloatArray, weights: _FloatArray, sharpness: float, vec: _FloatArray, axes: _FloatArray
+    points: _FloatArray, weights: _FloatArray, sharpness: float, vec: _FloatArray, axes: _FloatArray, where: NDArray[np.bool_]
 ) -> tuple[_FloatArray, _FloatArray, _FloatArray]:  # pragma: no cover (compiled)
-    """Gamma(p), xi = dGamma/dp and the axis stiffness e.H.e for p = ``vec`` (d, N), e = ``axes`` (d, N).
+    """Gamma(p), xi = dGamma/dp and the axis stiffness e.H.e for p = ``vec`` (d, N), e = ``axes`` (d, N),
+    at the vectors ``where`` (N,) is true; 0 at the others.
 
     Gamma = s_max (sum_g x_g r_g^p)^(1/p), r_g = max(u_g . p, 0) / s_max, s_max = max_g u_g . p
     (dividing by s_max keeps r_g^p in range for any p); xi = sum_g u_g a_g with the activities
@@ -351,6 +352,8 @@ def _power_mean_terms(
     r = np.empty(n_gen)
     r_pm1 = np.empty(n_gen)
     for j in range(n):
+        if not where[j]:
+            continue
         s_max = 0.0
         for g in range(n_gen):
             s = 0.0
@@ -397,11 +400,12 @@ def _power_mean_terms(
 
 
 def _terms(
-    facets: FacetSet, gens: tuple[_FloatArray, _FloatArray], vec: _FloatArray, axes: _FloatArray
+    facets: FacetSet, gens: tuple[_FloatArray, _FloatArray], vec: _FloatArray, axes: _FloatArray, where: ArrayLike = True
 ) -> tuple[_FloatArray, _FloatArray, _FloatArray]:
     """:func:`_power_mean_terms` on C-ordered float copies (one compiled signature for every caller)."""
     c = np.ascontiguousarray
-    return _power_mean_terms(c(gens[0], float), c(gens[1], float), float(facets.sharpness), c(vec, float), c(axes, float))
+    where = np.ascontiguousarray(np.broadcast_to(np.asarray(where, dtype=bool).ravel(), vec.shape[1:]))
+    return _power_mean_terms(c(gens[0], float), c(gens[1], float), float(facets.sharpness), c(vec, float), c(axes, float), where)
 
 
 def _as_vectors(vectors: ArrayLike) -> tuple[_FloatArray, tuple[int, ...]]:
@@ -473,7 +477,7 @@ def gamma_gradient(
 
 
 def gamma_gradient_and_axis_stiffness(
-    facets: FacetSet, normals: ArrayLike, axes: ArrayLike, rotation: Rotation = None
+    facets: FacetSet, normals: ArrayLike, axes: ArrayLike, rotation: Rotation = None, where: ArrayLike = True
 ) -> tuple[_FloatArray, _FloatArray, _FloatArray]:
     r""":func:`gamma` and :func:`gamma_gradient` of a faceted grain from one power mean, and
     :math:`e^T H e`, H the Hessian of :math:`\tfrac12\Gamma^2` at the unit ``normals`` (d, ...),
@@ -482,7 +486,9 @@ def gamma_gradient_and_axis_stiffness(
     H = xi xi^T + Gamma Hess(Gamma) (:func:`max_flux_stiffness` bounds its largest eigenvalue),
     so e^T H e = xi_e^2 + (p - 1) [sum_g x_g (s_g/Gamma)^(p-2) (u_g . e)^2 - xi_e^2] at unit normals
     (the Hessian of :func:`_derivatives`). Along the normal it is gamma^2 (H n = Gamma xi, xi . n =
-    gamma); across it, the interface stiffness gamma (gamma + gamma'') in 2D.
+    gamma); across it, the interface stiffness gamma (gamma + gamma'') in 2D. ``normals`` need not be
+    unit: Gamma is 1-homogeneous, xi and e.H.e 0-homogeneous. Evaluated only ``where`` (shape (...),
+    broadcast) is true, 0 elsewhere: one pass over a grain's faces of one orientation, without copies.
 
     Returns
     -------
@@ -492,7 +498,7 @@ def gamma_gradient_and_axis_stiffness(
     e, _ = _as_vectors(axes)
     gens = _lab_generators(facets, rotation, vec.shape[0])
     assert gens is not None
-    value, xi, h = _terms(facets, gens, vec, e)
+    value, xi, h = _terms(facets, gens, vec, e, where)
     return value.reshape(shape), xi.reshape(vec.shape[:1] + shape), h.reshape(shape)
 
 

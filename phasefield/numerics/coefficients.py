@@ -273,18 +273,19 @@ def _gamma_squared(p, length, live, facets, orientation_deg, axes) -> tuple[np.n
 
     ``orientation_deg`` is per face; gamma is evaluated once per distinct orientation (a slot's
     grains), each on its own faces."""
-    c = np.ones(p.shape[1])
-    h = np.ones(p.shape[1])
-    dc = np.zeros_like(p)
+    value = np.zeros(p.shape[1])
+    xi = np.zeros_like(p)
+    h = np.zeros(p.shape[1])
     for angle in np.unique(orientation_deg[live]):
         on = live & (orientation_deg == angle)
-        rotation = grain_rotation(angle, p.shape[0])
-        n = p[:, on] / length[on]
-        g, xi, h[on] = gamma_gradient_and_axis_stiffness(facets, n, axes[:, on], rotation)
-        xi_t = xi - g * n
-        c[on] = g**2
-        dc[:, on] = 2.0 * g * xi_t / length[on]
-    return c, dc, h
+        v, x, e = gamma_gradient_and_axis_stiffness(facets, p, axes, grain_rotation(angle, p.shape[0]), where=on)
+        value += v
+        xi += x
+        h += e
+    safe = np.where(live, length, 1.0)
+    g = value / safe  # gamma(n); 0 where not live
+    dc = 2.0 * g * (xi - g * (p / safe)) / safe
+    return np.where(live, g * g, 1.0), dc, np.where(live, h, 1.0)
 
 
 def _weight_derivative(eta: np.ndarray, i: int, g: int) -> np.ndarray:
