@@ -337,9 +337,9 @@ def _power_mean_terms(
     (dividing by s_max keeps r_g^p in range for any p); xi = sum_g u_g a_g with the activities
     a_g = x_g (s_g/Gamma)^(p-1); e.H.e as in :func:`gamma_gradient_and_axis_stiffness`. One pass per
     vector with no (generators, N) temporaries: those made the NumPy form memory-bound, a third of
-    a faceted 3D step (44 generators of the NH4VO3 polyhedron; 17x slower than this loop) and a
-    tenth of a 2D one. r^(p-1) by repeated squaring when p - 1 is a whole number (the defaults):
-    exp/log or pow per generator were most of the cost.
+    a faceted 3D step (44 generators of the NH4VO3 polyhedron; 17x slower than this loop; the 3D
+    step 1.5x faster with it, a 2D step within noise). r^(p-1) by repeated squaring when p - 1 is a
+    whole number (the defaults): exp/log or pow per generator were most of the cost.
     """
     n_gen, d = points.shape
     n = vec.shape[1]
